@@ -54,6 +54,7 @@ public final class TranscriptRecorder implements AutoCloseable {
     recordMigrateSetup(out.resolve("migrate-setup.jsonl"));
     recordSchema(out.resolve("schema.jsonl"));
     recordIdlessError(out.resolve("idless-error.jsonl"));
+    recordPciBehindRootPort(out.resolve("pci-behind-root-port.jsonl"));
     System.out.println("transcripts written to " + out.toAbsolutePath());
   }
 
@@ -149,6 +150,29 @@ public final class TranscriptRecorder implements AutoCloseable {
       r.record("c2s", line);
       r.channel.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
       r.readUntil(reply -> reply.has("error") && !reply.has("id"));
+      r.write(file);
+    }
+  }
+
+  /**
+   * query-pci only lists devices behind a root port once firmware numbered the buses: a machine
+   * still in prelaunch (-S) shows the port with secondary bus 0 and nothing behind it. So this one
+   * lets SeaBIOS run (no bootable device; it idles) before asking.
+   */
+  static void recordPciBehindRootPort(Path file) throws Exception {
+    try (Qemu qemu = Qemu.start(); TranscriptRecorder r = new TranscriptRecorder(qemu.socket)) {
+      r.command("qmp_capabilities", null);
+      r.command(
+          "device_add",
+          args("driver", "e1000e", "id", "nic1", "bus", "rp1", "mac", "52:54:00:12:34:56"));
+      r.command("cont", null);
+      Thread.sleep(3000); // a recording tool, not a test: generous time for SeaBIOS's PCI scan
+      JsonNode pci = r.command("query-pci", null);
+      if (!pci.toString().contains("\"nic1\"")) {
+        throw new IOException("firmware did not number the buses in time; re-run");
+      }
+      r.command("quit", null);
+      r.readToEnd();
       r.write(file);
     }
   }
