@@ -482,6 +482,14 @@ public final class QmpClient implements AutoCloseable {
     Throwable why = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
     if (why instanceof QmpProtocolException protocol) {
       protocolViolation(protocol);
+    } else if (why instanceof java.io.IOException) {
+      shutdown(
+          new QmpDisconnectedException(
+              "QMP connection to "
+                  + socket
+                  + " lost (QEMU exited or closed the socket): "
+                  + why.getMessage(),
+              why));
     } else {
       shutdown(
           new QmpDisconnectedException(
