@@ -92,7 +92,10 @@ public final class QmpDecoder extends ByteToMessageDecoder {
 
   /** Public for tests and tools that classify recorded frames. */
   public static QmpMessage classify(JsonNode json) {
-    if (json == null || !json.isObject()) {
+    if (json == null || json.isMissingNode()) {
+      throw new QmpProtocolException("frame is not a JSON object: no JSON value in it (NUL bytes?)");
+    }
+    if (!json.isObject()) {
       throw new QmpProtocolException("frame is not a JSON object: " + abbreviate(json));
     }
     if (json.has("return")) {
