@@ -3,6 +3,7 @@ package io.ferry.agent.plan;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
@@ -12,6 +13,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 
 /**
  * Reads plan bytes into a Jackson tree by hand from the token stream, instead of {@code
@@ -38,7 +41,6 @@ final class JsonTreeReader {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final Problems problems;
-  private String where = JsonPath.ROOT;
 
   private JsonTreeReader(Problems problems) {
     this.problems = problems;
@@ -61,7 +63,6 @@ final class JsonTreeReader {
         return null;
       }
       JsonNode root = value(parser, JsonPath.ROOT);
-      where = JsonPath.ROOT;
       if (parser.nextToken() != null) {
         problems.add(
             JsonPath.ROOT,
@@ -73,12 +74,12 @@ final class JsonTreeReader {
       }
       return root;
     } catch (StreamConstraintsException e) {
-      problems.add(where, "the plan exceeds a size limit: " + e.getOriginalMessage()
+      problems.add(pathOf(e), "the plan exceeds a size limit: " + e.getOriginalMessage()
           .replaceAll(",? *from `StreamReadConstraints[^`]*`", ""));
       return null;
     } catch (JsonProcessingException e) {
       problems.add(
-          where,
+          pathOf(e),
           "malformed JSON at line "
               + e.getLocation().getLineNr()
               + ", column "
@@ -92,8 +93,31 @@ final class JsonTreeReader {
     }
   }
 
+  /**
+   * The path of the value being read when the parser failed, from the parser's own context:
+   * Jackson reads one token ahead, so the reader's position would be one field too early.
+   */
+  private static String pathOf(JsonProcessingException e) {
+    if (!(e.getProcessor() instanceof JsonParser parser)) {
+      return JsonPath.ROOT;
+    }
+    Deque<JsonStreamContext> chain = new ArrayDeque<>();
+    for (JsonStreamContext c = parser.getParsingContext(); c != null && !c.inRoot();
+        c = c.getParent()) {
+      chain.push(c);
+    }
+    String path = JsonPath.ROOT;
+    for (JsonStreamContext c : chain) {
+      if (c.inObject() && c.getCurrentName() != null) {
+        path = JsonPath.field(path, c.getCurrentName());
+      } else if (c.inArray()) {
+        path = JsonPath.index(path, Math.max(c.getCurrentIndex(), 0));
+      }
+    }
+    return path;
+  }
+
   private JsonNode value(JsonParser parser, String path) throws IOException {
-    where = path;
     JsonToken token = parser.currentToken();
     return switch (token) {
       case START_OBJECT -> object(parser, path);
@@ -116,7 +140,6 @@ final class JsonTreeReader {
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String name = parser.currentName();
       String child = JsonPath.field(path, name);
-      where = child;
       parser.nextToken();
       JsonNode value = value(parser, child);
       if (node.has(name)) {

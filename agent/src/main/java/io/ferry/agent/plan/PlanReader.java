@@ -2,6 +2,7 @@ package io.ferry.agent.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -149,19 +150,22 @@ final class PlanReader {
     Map<String, Integer> firstIndexById = new HashMap<>();
     for (int i = 0; i < node.size(); i++) {
       String deviceAt = JsonPath.index(at, i);
+      // Duplicates are checked on the raw id, so they are found even in devices with other problems.
+      JsonNode rawId = node.get(i).get("id");
+      if (rawId != null && rawId.isTextual()) {
+        Integer first = firstIndexById.putIfAbsent(rawId.textValue(), i);
+        if (first != null) {
+          problems.add(
+              JsonPath.field(deviceAt, "id"),
+              "duplicate device id '" + rawId.textValue() + "' (also at "
+                  + JsonPath.index(at, first) + ")");
+          continue;
+        }
+      }
       DevicePlan device = device(node.get(i), deviceAt);
-      if (device == null) {
-        continue;
+      if (device != null) {
+        devices.add(device);
       }
-      Integer first = firstIndexById.putIfAbsent(device.id(), i);
-      if (first != null) {
-        problems.add(
-            JsonPath.field(deviceAt, "id"),
-            "duplicate device id '" + device.id() + "' (also at " + JsonPath.index(at, first)
-                + ")");
-        continue;
-      }
-      devices.add(device);
     }
     return devices;
   }
@@ -474,7 +478,9 @@ final class PlanReader {
       case NUMBER -> "a number";
       case BOOLEAN -> "a boolean";
       case NULL -> "null";
-      case POJO -> "a Java " + node.getClass().getSimpleName();
+      case POJO -> node instanceof POJONode pojo && pojo.getPojo() != null
+          ? "a Java " + pojo.getPojo().getClass().getName()
+          : "a Java object";
       default -> node.getNodeType().name().toLowerCase();
     };
   }
