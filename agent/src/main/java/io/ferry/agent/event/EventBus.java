@@ -57,8 +57,8 @@ public final class EventBus implements EventSink, AutoCloseable {
   }
 
   /**
-   * @param queueCapacity events a subscriber may fall behind by before it is dropped (history
-   *     replayed at subscription comes on top)
+   * @param queueCapacity default number of events a subscriber may fall behind by before it is
+   *     dropped (history replayed at subscription comes on top)
    * @param retainedMigrations how many migrations' histories to keep
    * @param delivery where sinks run; {@code null} for the bus's own cached pool of daemon threads.
    *     Sinks may block (writing to a socket), so this must not be a Netty event loop.
@@ -127,7 +127,7 @@ public final class EventBus implements EventSink, AutoCloseable {
   }
 
   /**
-   * Subscribes a sink.
+   * Subscribes a sink with the bus's default queue capacity.
    *
    * @param migrationIdOrNull one migration's events, or {@code null} for all
    * @param withHistory first deliver the retained events (from seq 0) of that migration, or of all
@@ -136,7 +136,21 @@ public final class EventBus implements EventSink, AutoCloseable {
    * @throws IllegalStateException when the bus is closed
    */
   public Subscription subscribe(String migrationIdOrNull, boolean withHistory, EventSink sink) {
+    return subscribe(migrationIdOrNull, withHistory, queueCapacity, sink);
+  }
+
+  /**
+   * Subscribes a sink that may fall at most {@code queueCapacity} events behind before it is
+   * dropped (a local NDJSON writer can afford more than a remote client).
+   *
+   * @see #subscribe(String, boolean, EventSink)
+   */
+  public Subscription subscribe(String migrationIdOrNull, boolean withHistory, int queueCapacity,
+      EventSink sink) {
     Objects.requireNonNull(sink, "sink");
+    if (queueCapacity < 1) {
+      throw new IllegalArgumentException("queueCapacity must be positive: " + queueCapacity);
+    }
     Subscriber s;
     synchronized (lock) {
       if (closed) {
