@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = FerryVersion.class,
     description = "Live-migrates QEMU VMs holding passthrough NICs, speaking QMP directly.",
-    subcommands = {CommandLine.HelpCommand.class, QmpCommand.class, BenchCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      MigrateCommand.class,
+      QmpCommand.class,
+      BenchCommand.class
+    })
 public final class FerryMain implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

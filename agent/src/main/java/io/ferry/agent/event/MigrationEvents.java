@@ -98,8 +98,14 @@ public final class MigrationEvents {
 
   /** The last event: phase DONE, kind result, detail {@code {"result","reason"?,"figures"}}. */
   public MigrationEvent result(Result result, String reason, MigrationFigures figures) {
+    return result(result, reason, figures, Map.of());
+  }
+
+  /** The last event, with where each piece was left ({@code detail.state}). */
+  public MigrationEvent result(Result result, String reason, MigrationFigures figures,
+      Map<String, Object> state) {
     ResultDetail detail = new ResultDetail(result, Optional.ofNullable(reason),
-        figures == null ? MigrationFigures.none() : figures);
+        figures == null ? MigrationFigures.none() : figures, state);
     return emit(Phase.DONE, EventKind.RESULT, null, null, detail.toDetail());
   }
 

@@ -1,5 +1,7 @@
 package io.ferry.agent.event;
 
+import java.util.Collections;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -7,13 +9,20 @@ import java.util.Optional;
 
 /**
  * The detail of a migration's last event: {@code {"result":"SUCCEEDED","reason":"...",
- * "figures":{...}}}. {@code reason} is left out when there is none.
+ * "figures":{...},"state":{...}}}. {@code reason} is left out when there is none; {@code state}
+ * (where each piece was left: source, destination, devices) when there is nothing to say.
  */
-public record ResultDetail(Result result, Optional<String> reason, MigrationFigures figures) {
+public record ResultDetail(
+    Result result, Optional<String> reason, MigrationFigures figures, Map<String, Object> state) {
   public ResultDetail {
     Objects.requireNonNull(result, "result");
     Objects.requireNonNull(reason, "reason");
     Objects.requireNonNull(figures, "figures");
+    state = state == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(state));
+  }
+
+  public ResultDetail(Result result, Optional<String> reason, MigrationFigures figures) {
+    this(result, reason, figures, Map.of());
   }
 
   public Map<String, Object> toDetail() {
@@ -21,6 +30,9 @@ public record ResultDetail(Result result, Optional<String> reason, MigrationFigu
     detail.put("result", result.name());
     reason.ifPresent(r -> detail.put("reason", r));
     detail.put("figures", figures.toDetail());
+    if (!state.isEmpty()) {
+      detail.put("state", state);
+    }
     return detail;
   }
 
@@ -36,7 +48,8 @@ public record ResultDetail(Result result, Optional<String> reason, MigrationFigu
     }
     Map<String, Object> d = event.detail();
     for (String key : d.keySet()) {
-      if (!key.equals("result") && !key.equals("reason") && !key.equals("figures")) {
+      if (!key.equals("result") && !key.equals("reason") && !key.equals("figures")
+          && !key.equals("state")) {
         throw new IllegalArgumentException("result detail: unknown field '" + key + "'");
       }
     }
@@ -58,7 +71,13 @@ public record ResultDetail(Result result, Optional<String> reason, MigrationFigu
     }
     @SuppressWarnings("unchecked")
     Map<String, ?> typed = (Map<String, ?>) figures;
+    Object state = d.get("state");
+    if (state != null && !(state instanceof Map<?, ?>)) {
+      throw new IllegalArgumentException("result detail: \"state\" must be an object");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> typedState = state == null ? Map.of() : (Map<String, Object>) state;
     return new ResultDetail(result, Optional.ofNullable((String) reason),
-        MigrationFigures.fromDetail(typed));
+        MigrationFigures.fromDetail(typed), typedState);
   }
 }

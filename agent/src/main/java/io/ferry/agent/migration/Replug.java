@@ -30,7 +30,7 @@ final class Replug {
     List<CompletableFuture<PlugResult>> plugs = new ArrayList<>();
     devices.forEach(
         (id, properties) -> {
-          ctx.events.device(ctx.phase, id, "plug-requested", Map.of("side", side.wire(), "properties", properties));
+          ctx.events.device(ctx.phase, id, "plug-requested", Map.of("side", side.wireName(), "properties", properties));
           plugs.add(
               (cancellable
                       ? ctx.bounded(ctx.waitOn(qmp.deviceAdd(properties)), deadline, "device_add " + id)
@@ -47,8 +47,8 @@ final class Replug {
                             id,
                             result.plugged() ? "plugged" : "plug-failed",
                             result.plugged()
-                                ? Map.of("side", side.wire())
-                                : Map.of("side", side.wire(), "error", result.error()));
+                                ? Map.of("side", side.wireName())
+                                : Map.of("side", side.wireName(), "error", result.error()));
                         return result;
                       }));
         });
