@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import io.ferry.qmp.QmpClient;
 
 /**
  * One lab QEMU: q35 with the lab guest, its console on QEMU's stdio (read by {@link ConsoleTail}),
@@ -22,6 +24,8 @@ import java.util.regex.Pattern;
 public final class LabVm implements AutoCloseable {
   /** How long {@link #close()} lets QEMU shut down in order before killing it. */
   static final Duration CLOSE_GRACE = Duration.ofSeconds(3);
+  /** How long QMP {@code quit} may take before {@link #close()} falls back to signals. */
+  static final Duration QUIT_DEADLINE = Duration.ofSeconds(1);
 
   private final String name;
   private final Path workDir;
@@ -29,6 +33,7 @@ public final class LabVm implements AutoCloseable {
   private final ConsoleTail console;
   private final OutputStream consoleInput;
   private final List<String> commandLine;
+  private CompletableFuture<QmpClient> qmp;
 
   private LabVm(
       String name, Path workDir, Process process, ConsoleTail console, List<String> commandLine) {
@@ -87,6 +92,17 @@ public final class LabVm implements AutoCloseable {
     return commandLine;
   }
 
+  /**
+   * This VM's QMP connection, opened on first use and shared: QEMU serves one client per
+   * monitor socket, so everyone using the lab VM goes through this one. {@link #close()} closes it.
+   */
+  public synchronized CompletableFuture<QmpClient> qmp() {
+    if (qmp == null || qmp.isCompletedExceptionally()) {
+      qmp = QmpClient.connect(qmpSocket());
+    }
+    return qmp;
+  }
+
   /** Console lines so far; pass it to {@link #awaitConsole(Pattern, Duration, int)}. */
   public int consoleLineCount() {
     return console.lineCount();
@@ -110,9 +126,9 @@ public final class LabVm implements AutoCloseable {
   }
 
   /**
-   * Stops QEMU: SIGTERM, which QEMU handles like QMP {@code quit} (and which needs no free
-   * monitor), then SIGKILL after a short grace; Java's reaper collects the process. Blocks the
-   * caller until QEMU is gone.
+   * Stops QEMU: QMP {@code quit} over this VM's connection if it has one open, otherwise SIGTERM
+   * (which QEMU handles the same way, and which needs no free monitor); SIGKILL if QEMU is still
+   * there after a short grace. Java's reaper collects the process. Blocks until QEMU is gone.
    */
   @Override
   public void close() {
@@ -120,12 +136,32 @@ public final class LabVm implements AutoCloseable {
   }
 
   public CompletableFuture<Integer> closeAsync() {
-    try {
-      consoleInput.close();
-    } catch (IOException ignored) {
-      // QEMU may already be gone
+    CompletableFuture<QmpClient> client;
+    synchronized (this) {
+      client = qmp;
     }
-    return LabProcesses.terminate(process, CLOSE_GRACE);
+    CompletableFuture<Void> asked =
+        client != null && client.isDone() && !client.isCompletedExceptionally() && process.isAlive()
+            ? client.join().quit()
+                .orTimeout(QUIT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(error -> null)
+                .thenCompose(quit -> process.onExit()
+                    .completeOnTimeout(process, QUIT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+                .thenApply(exited -> null)
+            : CompletableFuture.completedFuture(null);
+    return asked
+        .thenCompose(done -> LabProcesses.terminate(process, CLOSE_GRACE))
+        .whenComplete(
+            (code, error) -> {
+              if (client != null) {
+                client.thenAccept(QmpClient::close);
+              }
+              try {
+                consoleInput.close();
+              } catch (IOException ignored) {
+                // QEMU is gone; the pipe with it
+              }
+            });
   }
 
   @Override
@@ -306,6 +342,14 @@ public final class LabVm implements AutoCloseable {
 
     public boolean isIncoming() {
       return incoming;
+    }
+
+    public String vmName() {
+      return name;
+    }
+
+    public Path vmWorkDir() {
+      return workDir;
     }
 
     /** The QEMU command line these settings give (without the setpriv guard). */
