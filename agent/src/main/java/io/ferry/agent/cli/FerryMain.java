@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Live-migrates QEMU VMs holding passthrough NICs, speaking QMP directly.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      DemoCommand.class,
       MigrateCommand.class,
       QmpCommand.class,
       BenchCommand.class
