@@ -7,12 +7,12 @@ import io.ferry.agent.lab.GuestImageBuilder;
 import io.ferry.nativetests.Prerequisites;
 
 /** The lab guest for native tests: built (or found in the cache) once per test JVM. */
-final class LabGuest {
+public final class LabGuest {
   private LabGuest() {}
 
   private static GuestImage image;
 
-  static synchronized GuestImage image() {
+  public static synchronized GuestImage image() {
     Prerequisites.requireProgram("qemu-system-x86_64", "apt-get install qemu-system-x86");
     Prerequisites.requireProgram("setpriv", "apt-get install util-linux");
     if (image == null) {
