@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Issue 4, tests 1 and 2: one e1000e, ACPI hotplug, both commit policies, on real QEMU. */
 @ExtendWith(NoLeftoverQemu.class)
 class HappyPathTest {
-  @TempDir Path workDir;
+  @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS) Path workDir;
 
   @Test
   void commitAfterReplugSucceedsWithTheNicBackOnTheDestination() {

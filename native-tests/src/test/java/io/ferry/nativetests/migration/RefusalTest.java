@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RefusalTest {
   private static final Duration UNPLUG_DEADLINE = Duration.ofSeconds(3);
 
-  @TempDir Path workDir;
+  @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS) Path workDir;
 
   @Test
   void aGuestThatNeverReleasesTheDeviceIsRolledBackBeforeMigrating() {
