@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Runs a benchmark and prints its figures.",
-    subcommands = {BenchQmpCommand.class})
+    subcommands = {BenchQmpCommand.class, BenchMigrationCommand.class})
 public final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
