@@ -16,9 +16,15 @@ public final class QmpLatencyBench {
   public static final int WINDOW = 8;
   private static final int ROUNDS = 4;
 
-  /** Latencies of one run. */
+  /**
+   * Latencies of one run. {@code ferrySequential}: a caller thread blocks on each reply (two thread
+   * hand-offs per command: caller → I/O thread → caller). {@code ferryChained}: each reply's
+   * callback sends the next command, on the I/O thread (no hand-off; how the orchestrator chains
+   * stages). {@code ferryWindow}: 8 outstanding, chained the same way.
+   */
   public record Result(
       LatencyStats ferrySequential,
+      LatencyStats ferryChained,
       LatencyStats rawSequential,
       LatencyStats ferryWindow,
       LatencyStats rawWindow) {}
@@ -34,19 +40,27 @@ public final class QmpLatencyBench {
     // Warm both paths (JIT, Netty buffers) before measuring anything.
     ferrySequential(socket, warmup);
     rawSequential(socket, warmup);
-    ferryWindow(socket, warmup);
+    ferryWindow(socket, warmup, 1);
+    ferryWindow(socket, warmup, WINDOW);
     rawWindow(socket, warmup);
     long[] fs = new long[perRound * ROUNDS];
+    long[] fc = new long[perRound * ROUNDS];
     long[] rs = new long[perRound * ROUNDS];
     long[] fw = new long[perRound * ROUNDS];
     long[] rw = new long[perRound * ROUNDS];
     for (int round = 0; round < ROUNDS; round++) {
       System.arraycopy(ferrySequential(socket, perRound), 0, fs, round * perRound, perRound);
       System.arraycopy(rawSequential(socket, perRound), 0, rs, round * perRound, perRound);
-      System.arraycopy(ferryWindow(socket, perRound), 0, fw, round * perRound, perRound);
+      System.arraycopy(ferryWindow(socket, perRound, 1), 0, fc, round * perRound, perRound);
+      System.arraycopy(ferryWindow(socket, perRound, WINDOW), 0, fw, round * perRound, perRound);
       System.arraycopy(rawWindow(socket, perRound), 0, rw, round * perRound, perRound);
     }
-    return new Result(LatencyStats.of(fs), LatencyStats.of(rs), LatencyStats.of(fw), LatencyStats.of(rw));
+    return new Result(
+        LatencyStats.of(fs),
+        LatencyStats.of(fc),
+        LatencyStats.of(rs),
+        LatencyStats.of(fw),
+        LatencyStats.of(rw));
   }
 
   static long[] ferrySequential(Path socket, int n) throws Exception {
@@ -61,8 +75,8 @@ public final class QmpLatencyBench {
     return samples;
   }
 
-  /** Keeps WINDOW commands outstanding; each completion sends the next. */
-  static long[] ferryWindow(Path socket, int n) throws Exception {
+  /** Keeps {@code window} commands outstanding; each completion sends the next. */
+  static long[] ferryWindow(Path socket, int n, int window) throws Exception {
     long[] samples = new long[n];
     try (QmpClient client = QmpClient.connect(socket).get(10, TimeUnit.SECONDS)) {
       AtomicInteger issued = new AtomicInteger();
@@ -92,7 +106,7 @@ public final class QmpLatencyBench {
                       }
                     });
           };
-      for (int k = 0; k < WINDOW; k++) {
+      for (int k = 0; k < window; k++) {
         issue[0].run();
       }
       all.get(60, TimeUnit.SECONDS);
