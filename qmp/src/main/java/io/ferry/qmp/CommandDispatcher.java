@@ -108,7 +108,7 @@ final class CommandDispatcher {
       finishWithError(command, new QmpException("cannot encode " + command.command(), e));
       return;
     }
-    FdPassingWriter.write(channel, frame, command.fd)
+    FdPassingWriter.write(channel, frame, command.fd, command.future::isDone)
         .whenComplete(
             (ok, error) -> {
               if (error != null) {

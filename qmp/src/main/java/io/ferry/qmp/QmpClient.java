@@ -106,7 +106,7 @@ public final class QmpClient implements AutoCloseable {
                           + options.connectTimeout()))) {
                 QmpClient client = created.get();
                 if (client != null) {
-                  client.close();
+                  client.closeWithoutWaiting();
                 }
               }
             },
@@ -118,7 +118,7 @@ public final class QmpClient implements AutoCloseable {
           if (error != null) {
             bounded.completeExceptionally(unwrap(error));
           } else if (!bounded.complete(client)) {
-            client.close();
+            client.closeWithoutWaiting(); // negotiated just after the timeout fired
           }
         });
     return bounded;
@@ -365,7 +365,11 @@ public final class QmpClient implements AutoCloseable {
     return fresh;
   }
 
-  /** {@code getfd}: passes {@code fd} (SCM_RIGHTS, on this command's own bytes) as {@code fdName}. */
+  /**
+   * {@code getfd}: passes {@code fd} (SCM_RIGHTS, on this command's own bytes) as {@code fdName}.
+   * QEMU receives its own duplicate; keep {@code fd} open until the future completes, then close
+   * it whenever you like.
+   */
   public CompletableFuture<Void> getfd(String fdName, int fd) {
     requireText(fdName, "fdName");
     requireFd(fd);
@@ -373,7 +377,10 @@ public final class QmpClient implements AutoCloseable {
         .thenApply(r -> null);
   }
 
-  /** {@code add-fd}: passes {@code fd} into an fd set ({@code fdsetId} null = a new set). */
+  /**
+   * {@code add-fd}: passes {@code fd} into an fd set ({@code fdsetId} null = a new set, {@code
+   * opaque} null = none). Keep {@code fd} open until the future completes.
+   */
   public CompletableFuture<AddFdResult> addFd(int fd, Integer fdsetId, String opaque) {
     requireFd(fd);
     Map<String, Object> args = new LinkedHashMap<>();
@@ -423,6 +430,9 @@ public final class QmpClient implements AutoCloseable {
       return;
     }
     channel.eventLoop().execute(() -> shutdown(reason));
+    if (QmpEventLoop.isIoThread()) {
+      return; // never block an I/O thread, not even another connection's
+    }
     try {
       disconnected.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -430,6 +440,12 @@ public final class QmpClient implements AutoCloseable {
     } catch (Exception e) {
       // Teardown is best effort beyond this point; the channel close is already requested.
     }
+  }
+
+  private void closeWithoutWaiting() {
+    QmpDisconnectedException reason =
+        new QmpDisconnectedException("QMP connection to " + socket + " closed by the client", null);
+    channel.eventLoop().execute(() -> shutdown(reason));
   }
 
   /** Runs on the event loop; the first reason wins. */

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Writes one frame with a descriptor attached via sendmsg, on the channel's event loop, after every
@@ -20,14 +21,29 @@ public final class FdPassingWriter {
 
   private FdPassingWriter() {}
 
-  /** Must be called on {@code channel}'s event loop. Takes ownership of {@code frame}. */
-  public static CompletableFuture<Void> write(Channel channel, ByteBuf frame, int fd) {
+  /**
+   * Must be called on {@code channel}'s event loop. Takes ownership of {@code frame}. Gives up,
+   * sending nothing, once {@code abandoned} says the command no longer wants to go out (its
+   * deadline passed while the socket was full).
+   */
+  public static CompletableFuture<Void> write(
+      Channel channel, ByteBuf frame, int fd, BooleanSupplier abandoned) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    attempt(channel, frame, fd, done);
+    attempt(channel, frame, fd, abandoned, done);
     return done;
   }
 
-  private static void attempt(Channel channel, ByteBuf frame, int fd, CompletableFuture<Void> done) {
+  private static void attempt(
+      Channel channel,
+      ByteBuf frame,
+      int fd,
+      BooleanSupplier abandoned,
+      CompletableFuture<Void> done) {
+    if (abandoned.getAsBoolean()) {
+      frame.release();
+      done.completeExceptionally(new QmpException("fd command abandoned before it could be sent"));
+      return;
+    }
     if (!channel.isActive()) {
       frame.release();
       done.completeExceptionally(new QmpException("channel closed before the fd could be sent"));
@@ -38,7 +54,7 @@ public final class FdPassingWriter {
       // Earlier frames still queued: send ours only once they are out, to keep the byte order.
       channel
           .writeAndFlush(Unpooled.EMPTY_BUFFER)
-          .addListener(f -> channel.eventLoop().execute(() -> attempt(channel, frame, fd, done)));
+          .addListener(f -> channel.eventLoop().execute(() -> attempt(channel, frame, fd, abandoned, done)));
       return;
     }
     ByteBuffer bytes = ByteBuffer.allocateDirect(frame.readableBytes());
@@ -48,7 +64,7 @@ public final class FdPassingWriter {
     if (sent == -EAGAIN) {
       // The peer is not reading and the socket buffer is full; the kernel offers no writability
       // event we could hook here without Netty, so retry shortly (the command's deadline bounds it).
-      channel.eventLoop().schedule(() -> attempt(channel, frame, fd, done), 1, TimeUnit.MILLISECONDS);
+      channel.eventLoop().schedule(() -> attempt(channel, frame, fd, abandoned, done), 1, TimeUnit.MILLISECONDS);
       return;
     }
     if (sent < 0) {
