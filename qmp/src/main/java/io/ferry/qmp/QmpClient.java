@@ -116,6 +116,10 @@ public final class QmpClient implements AutoCloseable {
         (client, error) -> {
           timer.cancel(false);
           if (error != null) {
+            QmpClient half = created.get();
+            if (half != null) {
+              half.closeWithoutWaiting(); // e.g. qmp_capabilities refused: do not leak the socket
+            }
             bounded.completeExceptionally(unwrap(error));
           } else if (!bounded.complete(client)) {
             client.closeWithoutWaiting(); // negotiated just after the timeout fired
@@ -155,7 +159,7 @@ public final class QmpClient implements AutoCloseable {
    * QmpDisconnectedException} that pending commands failed with (its cause says why).
    */
   public CompletableFuture<Throwable> disconnected() {
-    return disconnected;
+    return disconnected.copy(); // a copy: callers cannot complete the real one
   }
 
   // ---------------------------------------------------------------------------- generic commands
