@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,7 @@ import java.util.function.BooleanSupplier;
  * byte Netty has queued before it, so frames never interleave. Any tail the socket did not take at
  * once continues through Netty as ordinary bytes (the descriptor already went with the head).
  */
-public final class FdPassingWriter {
+final class FdPassingWriter {
   private static final int EAGAIN = 11;
 
   private FdPassingWriter() {}
@@ -26,7 +27,7 @@ public final class FdPassingWriter {
    * sending nothing, once {@code abandoned} says the command no longer wants to go out (its
    * deadline passed while the socket was full).
    */
-  public static CompletableFuture<Void> write(
+  static CompletableFuture<Void> write(
       Channel channel, ByteBuf frame, int fd, BooleanSupplier abandoned) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     attempt(channel, frame, fd, abandoned, done);
@@ -60,7 +61,7 @@ public final class FdPassingWriter {
     ByteBuffer bytes = ByteBuffer.allocateDirect(frame.readableBytes());
     frame.getBytes(frame.readerIndex(), bytes);
     bytes.flip();
-    int sent = ScmRights.send(QmpConnector.socketFd(channel), bytes, fd);
+    int sent = ScmRights.send(((EpollDomainSocketChannel) channel).fd().intValue(), bytes, fd);
     if (sent == -EAGAIN) {
       // The peer is not reading and the socket buffer is full; the kernel offers no writability
       // event we could hook here without Netty, so retry shortly (the command's deadline bounds it).
