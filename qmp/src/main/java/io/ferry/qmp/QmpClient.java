@@ -155,7 +155,7 @@ public final class QmpClient implements AutoCloseable {
   }
 
   public boolean isOpen() {
-    return !disconnected.isDone() && channel.isActive();
+    return closeReason == null && channel.isActive();
   }
 
   /**
@@ -462,11 +462,12 @@ public final class QmpClient implements AutoCloseable {
       return;
     }
     closeReason = reason;
+    channel.close();
+    // State first, so whoever a failed future wakes already sees isOpen() false and disconnected().
+    disconnected.complete(reason);
     dispatcher.failAll(reason);
     events.close(reason);
     greetingReceived.completeExceptionally(reason);
-    channel.close();
-    disconnected.complete(reason);
   }
 
   private void onMessage(QmpMessage message) {
