@@ -60,4 +60,22 @@ class QmpCliTest {
     // Nothing above broke the monitor.
     assertThat(run(socket, "query-status", "--timeout", "5s")).isZero();
   }
+
+  @Test
+  void eventsModePrintsTheReplyThenStreamsEventsUntilQemuGoesAway() throws Exception {
+    qemu = QemuProcess.start();
+    String socket = qemu.qmpSocket().toString();
+    java.util.concurrent.CompletableFuture<Integer> exit =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> run(socket, "cont", "--events"));
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(20))
+        .until(() -> out.toString(StandardCharsets.UTF_8).contains("\"event\":\"RESUME\""));
+    assertThat(exit).isNotDone(); // still streaming
+    qemu.kill();
+    assertThat(exit.get(20, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertThat(printed.lines()).contains("{}");
+    assertThat(printed).contains("\"timestamp\":{\"seconds\":");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("closed by QEMU");
+  }
 }
