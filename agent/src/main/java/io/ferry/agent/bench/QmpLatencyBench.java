@@ -27,7 +27,16 @@ public final class QmpLatencyBench {
       LatencyStats ferryChained,
       LatencyStats rawSequential,
       LatencyStats ferryWindow,
-      LatencyStats rawWindow) {}
+      LatencyStats rawWindow,
+      CpuCost cpu) {}
+
+  /**
+   * This process's CPU time (all threads: caller, I/O, GC, JIT) per command in the sequential
+   * loops. Unlike latency it hardly depends on how busy the machine is, so it shows the library's
+   * own cost next to the raw client's.
+   */
+  public record CpuCost(
+      double ferrySequentialMicros, double ferryChainedMicros, double rawSequentialMicros) {}
 
   private QmpLatencyBench() {}
 
@@ -36,7 +45,8 @@ public final class QmpLatencyBench {
       throw new IllegalArgumentException("iterations must be at least " + ROUNDS * WINDOW);
     }
     int perRound = iterations / ROUNDS;
-    int warmup = Math.min(2000, iterations);
+    // Long enough for C2 to finish compiling the hot paths even on a loaded machine.
+    int warmup = Math.min(5000, iterations);
     // Warm both paths (JIT, Netty buffers) before measuring anything.
     ferrySequential(socket, warmup);
     rawSequential(socket, warmup);
@@ -48,10 +58,20 @@ public final class QmpLatencyBench {
     long[] rs = new long[perRound * ROUNDS];
     long[] fw = new long[perRound * ROUNDS];
     long[] rw = new long[perRound * ROUNDS];
+    long ferryCpu = 0;
+    long rawCpu = 0;
+    long chainedCpu = 0;
     for (int round = 0; round < ROUNDS; round++) {
+      long c0 = processCpuNanos();
       System.arraycopy(ferrySequential(socket, perRound), 0, fs, round * perRound, perRound);
+      long c1 = processCpuNanos();
       System.arraycopy(rawSequential(socket, perRound), 0, rs, round * perRound, perRound);
+      long c2 = processCpuNanos();
+      ferryCpu += c1 - c0;
+      rawCpu += c2 - c1;
+      long c3 = processCpuNanos();
       System.arraycopy(ferryWindow(socket, perRound, 1), 0, fc, round * perRound, perRound);
+      chainedCpu += processCpuNanos() - c3;
       System.arraycopy(ferryWindow(socket, perRound, WINDOW), 0, fw, round * perRound, perRound);
       System.arraycopy(rawWindow(socket, perRound), 0, rw, round * perRound, perRound);
     }
@@ -60,7 +80,16 @@ public final class QmpLatencyBench {
         LatencyStats.of(fc),
         LatencyStats.of(rs),
         LatencyStats.of(fw),
-        LatencyStats.of(rw));
+        LatencyStats.of(rw),
+        new CpuCost(
+            ferryCpu / 1000.0 / (perRound * ROUNDS),
+            chainedCpu / 1000.0 / (perRound * ROUNDS),
+            rawCpu / 1000.0 / (perRound * ROUNDS)));
+  }
+
+  private static long processCpuNanos() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
   }
 
   static long[] ferrySequential(Path socket, int n) throws Exception {

@@ -74,6 +74,13 @@ public final class BenchQmpCommand implements Callable<Integer> {
         "raw client's own p99/median (machine noise floor): sequential %.2fx, 8 in flight %.2fx%n",
         ratio(r.rawSequential().p99Nanos(), r.rawSequential().medianNanos()),
         ratio(r.rawWindow().p99Nanos(), r.rawWindow().medianNanos()));
+    System.out.printf(
+        Locale.ROOT,
+        "client CPU per command (all JVM threads, JIT and GC included): ferry sequential %.1f µs,"
+            + " ferry chained %.1f µs, raw %.1f µs%n",
+        r.cpu().ferrySequentialMicros(),
+        r.cpu().ferryChainedMicros(),
+        r.cpu().rawSequentialMicros());
     System.out.printf(Locale.ROOT, "load average at the end: %s%n", loadAverage());
   }
 
