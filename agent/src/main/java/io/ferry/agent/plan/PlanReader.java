@@ -202,8 +202,7 @@ final class PlanReader {
     }
     boolean ok = true;
     Map<String, Object> props = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : o.properties()) {
       String name = e.getKey();
       String propAt = JsonPath.field(at, name);
       if (name.equals("id")) {
@@ -311,8 +310,7 @@ final class PlanReader {
       return null;
     }
     boolean ok = true;
-    for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : o.properties()) {
       String capAt = JsonPath.field(at, e.getKey());
       if (!qapiName(e.getKey(), capAt, "migration capability")) {
         ok = false;
@@ -338,8 +336,7 @@ final class PlanReader {
       if (o == null) {
         return null;
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : o.properties()) {
         String paramAt = JsonPath.field(at, e.getKey());
         if (!qapiName(e.getKey(), paramAt, "migration parameter")) {
           ok = false;
