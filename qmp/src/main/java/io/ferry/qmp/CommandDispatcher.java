@@ -1,11 +1,7 @@
 package io.ferry.qmp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ferry.qmp.codec.QmpEncoder;
-import io.ferry.qmp.transport.FdPassingWriter;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import java.io.IOException;
+import io.ferry.qmp.transport.QmpChannel;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,14 +15,14 @@ import java.util.concurrent.TimeUnit;
  * cannot wedge the connection. Everything here runs on the channel's event loop only.
  */
 final class CommandDispatcher {
-  private final Channel channel;
+  private final QmpChannel channel;
   private final int maxInFlight;
   private final Map<Long, PendingCommand> awaitingReply = new HashMap<>();
   private final ArrayDeque<PendingCommand> queued = new ArrayDeque<>();
   private int inBandOnWire;
   private QmpDisconnectedException closed;
 
-  CommandDispatcher(Channel channel, int maxInFlight) {
+  CommandDispatcher(QmpChannel channel, int maxInFlight) {
     this.channel = channel;
     this.maxInFlight = maxInFlight;
   }
@@ -40,7 +36,7 @@ final class CommandDispatcher {
       return; // cancelled by the caller before it reached the event loop
     }
     long delay = command.deadlineNanos - System.nanoTime();
-    command.timer = channel.eventLoop().schedule(() -> expire(command), delay, TimeUnit.NANOSECONDS);
+    command.timer = channel.executor().schedule(() -> expire(command), delay, TimeUnit.NANOSECONDS);
     if (command.oob() || inBandOnWire < maxInFlight) {
       send(command);
     } else {
@@ -95,20 +91,11 @@ final class CommandDispatcher {
       inBandOnWire++;
     }
     if (command.fd == PendingCommand.NO_FD) {
-      // A write failure means the channel is going down; exceptionCaught/channelInactive then
-      // fail every pending command, this one included.
-      channel.writeAndFlush(command.request, channel.voidPromise());
+      channel.send(command.request);
       return;
     }
-    ByteBuf frame = channel.alloc().buffer();
-    try {
-      QmpEncoder.writeTo(command.request, frame);
-    } catch (IOException e) {
-      frame.release();
-      finishWithError(command, new QmpException("cannot encode " + command.command(), e));
-      return;
-    }
-    FdPassingWriter.write(channel, frame, command.fd)
+    channel
+        .sendWithFd(command.request, command.fd, command.future::isDone)
         .whenComplete(
             (ok, error) -> {
               if (error != null) {

@@ -1,8 +1,8 @@
 package io.ferry.qmp;
 
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Threads that run event listeners, apart from the I/O threads. A cached pool: a listener stuck
@@ -12,8 +12,14 @@ final class EventDelivery {
   private EventDelivery() {}
 
   private static final class Holder {
+    static final AtomicInteger COUNTER = new AtomicInteger();
     static final ExecutorService POOL =
-        Executors.newCachedThreadPool(new DefaultThreadFactory("qmp-events", true));
+        Executors.newCachedThreadPool(
+            runnable -> {
+              Thread thread = new Thread(runnable, "qmp-events-" + COUNTER.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   static ExecutorService executor() {

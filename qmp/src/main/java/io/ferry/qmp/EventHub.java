@@ -1,9 +1,9 @@
 package io.ferry.qmp;
 
-import io.netty.channel.EventLoop;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -14,14 +14,14 @@ import java.util.function.Predicate;
  * causes; publishing happens on the I/O thread and never blocks.
  */
 final class EventHub {
-  private final EventLoop eventLoop;
+  private final ScheduledExecutorService eventLoop;
   private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
   private final CopyOnWriteArrayList<Waiter> waiters = new CopyOnWriteArrayList<>();
   private volatile QmpDisconnectedException closed;
 
   private record Waiter(Predicate<QmpEvent> match, CompletableFuture<QmpEvent> future) {}
 
-  EventHub(EventLoop eventLoop) {
+  EventHub(ScheduledExecutorService eventLoop) {
     this.eventLoop = eventLoop;
   }
 

@@ -5,12 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ferry.qmp.codec.QmpJson;
 import io.ferry.qmp.codec.QmpMessage;
 import io.ferry.qmp.codec.QmpRequest;
-import io.ferry.qmp.transport.QmpConnector;
+import io.ferry.qmp.transport.QmpChannel;
 import io.ferry.qmp.transport.QmpEventLoop;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -41,7 +37,7 @@ public final class QmpClient implements AutoCloseable {
 
   private final Path socket;
   private final QmpOptions options;
-  private final Channel channel;
+  private final QmpChannel channel;
   private final CommandDispatcher dispatcher;
   private final EventHub events;
   private final AtomicLong nextId = new AtomicLong(1);
@@ -53,12 +49,12 @@ public final class QmpClient implements AutoCloseable {
   private volatile QmpGreeting greeting;
   private volatile QmpDisconnectedException closeReason;
 
-  private QmpClient(Path socket, QmpOptions options, Channel channel) {
+  private QmpClient(Path socket, QmpOptions options, QmpChannel channel) {
     this.socket = socket;
     this.options = options;
     this.channel = channel;
     this.dispatcher = new CommandDispatcher(channel, options.maxInFlight());
-    this.events = new EventHub(channel.eventLoop());
+    this.events = new EventHub(channel.executor());
   }
 
   /** Connects with {@link QmpOptions#defaults()}: 5 s to connect and negotiate, no oob. */
@@ -76,9 +72,17 @@ public final class QmpClient implements AutoCloseable {
     Objects.requireNonNull(options, "options");
     long deadline = System.nanoTime() + options.connectTimeout().toNanos();
     AtomicReference<QmpClient> created = new AtomicReference<>();
-    Handler handler = new Handler(socket, options, created);
     CompletableFuture<QmpClient> result =
-        QmpConnector.connect(socket, options.connectTimeout(), options.maxFrameBytes(), handler)
+        QmpChannel.connect(
+                socket,
+                options.connectTimeout(),
+                options.maxFrameBytes(),
+                qmpChannel -> {
+                  // Built on the event loop, before any byte can arrive.
+                  QmpClient client = new QmpClient(socket, options, qmpChannel);
+                  created.set(client);
+                  return client.new Inbound();
+                })
             .exceptionally(
                 e -> {
                   throw new QmpDisconnectedException(
@@ -106,7 +110,7 @@ public final class QmpClient implements AutoCloseable {
                           + options.connectTimeout()))) {
                 QmpClient client = created.get();
                 if (client != null) {
-                  client.close();
+                  client.closeWithoutWaiting();
                 }
               }
             },
@@ -116,9 +120,13 @@ public final class QmpClient implements AutoCloseable {
         (client, error) -> {
           timer.cancel(false);
           if (error != null) {
+            QmpClient half = created.get();
+            if (half != null) {
+              half.closeWithoutWaiting(); // e.g. qmp_capabilities refused: do not leak the socket
+            }
             bounded.completeExceptionally(unwrap(error));
           } else if (!bounded.complete(client)) {
-            client.close();
+            client.closeWithoutWaiting(); // negotiated just after the timeout fired
           }
         });
     return bounded;
@@ -147,7 +155,7 @@ public final class QmpClient implements AutoCloseable {
   }
 
   public boolean isOpen() {
-    return !disconnected.isDone() && channel.isActive();
+    return closeReason == null && channel.isActive();
   }
 
   /**
@@ -155,7 +163,7 @@ public final class QmpClient implements AutoCloseable {
    * QmpDisconnectedException} that pending commands failed with (its cause says why).
    */
   public CompletableFuture<Throwable> disconnected() {
-    return disconnected;
+    return disconnected.copy(); // a copy: callers cannot complete the real one
   }
 
   // ---------------------------------------------------------------------------- generic commands
@@ -193,10 +201,10 @@ public final class QmpClient implements AutoCloseable {
             new QmpRequest(nextId.getAndIncrement(), command, args, oob),
             fd,
             System.nanoTime() + deadline.toNanos());
-    if (channel.eventLoop().inEventLoop()) {
+    if (channel.inEventLoop()) {
       dispatcher.submit(pending);
     } else {
-      channel.eventLoop().execute(() -> dispatcher.submit(pending));
+      channel.executor().execute(() -> dispatcher.submit(pending));
     }
     return pending.future;
   }
@@ -365,7 +373,11 @@ public final class QmpClient implements AutoCloseable {
     return fresh;
   }
 
-  /** {@code getfd}: passes {@code fd} (SCM_RIGHTS, on this command's own bytes) as {@code fdName}. */
+  /**
+   * {@code getfd}: passes {@code fd} (SCM_RIGHTS, on this command's own bytes) as {@code fdName}.
+   * QEMU receives its own duplicate; keep {@code fd} open until the future completes, then close
+   * it whenever you like.
+   */
   public CompletableFuture<Void> getfd(String fdName, int fd) {
     requireText(fdName, "fdName");
     requireFd(fd);
@@ -373,7 +385,10 @@ public final class QmpClient implements AutoCloseable {
         .thenApply(r -> null);
   }
 
-  /** {@code add-fd}: passes {@code fd} into an fd set ({@code fdsetId} null = a new set). */
+  /**
+   * {@code add-fd}: passes {@code fd} into an fd set ({@code fdsetId} null = a new set, {@code
+   * opaque} null = none). Keep {@code fd} open until the future completes.
+   */
   public CompletableFuture<AddFdResult> addFd(int fd, Integer fdsetId, String opaque) {
     requireFd(fd);
     Map<String, Object> args = new LinkedHashMap<>();
@@ -418,11 +433,14 @@ public final class QmpClient implements AutoCloseable {
   public void close() {
     QmpDisconnectedException reason =
         new QmpDisconnectedException("QMP connection to " + socket + " closed by the client", null);
-    if (channel.eventLoop().inEventLoop()) {
+    if (channel.inEventLoop()) {
       shutdown(reason);
       return;
     }
-    channel.eventLoop().execute(() -> shutdown(reason));
+    channel.executor().execute(() -> shutdown(reason));
+    if (QmpEventLoop.isIoThread()) {
+      return; // never block an I/O thread, not even another connection's
+    }
     try {
       disconnected.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -432,17 +450,24 @@ public final class QmpClient implements AutoCloseable {
     }
   }
 
+  private void closeWithoutWaiting() {
+    QmpDisconnectedException reason =
+        new QmpDisconnectedException("QMP connection to " + socket + " closed by the client", null);
+    channel.executor().execute(() -> shutdown(reason));
+  }
+
   /** Runs on the event loop; the first reason wins. */
   private void shutdown(QmpDisconnectedException reason) {
     if (closeReason != null) {
       return;
     }
     closeReason = reason;
+    channel.close();
+    // State first, so whoever a failed future wakes already sees isOpen() false and disconnected().
+    disconnected.complete(reason);
     dispatcher.failAll(reason);
     events.close(reason);
     greetingReceived.completeExceptionally(reason);
-    channel.close();
-    disconnected.complete(reason);
   }
 
   private void onMessage(QmpMessage message) {
@@ -478,70 +503,40 @@ public final class QmpClient implements AutoCloseable {
             "QMP connection to " + socket + " closed: " + cause.getMessage(), cause));
   }
 
-  private void onException(Throwable cause) {
-    Throwable why = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-    if (why instanceof QmpProtocolException protocol) {
-      protocolViolation(protocol);
-    } else if (why instanceof java.io.IOException) {
+  /** The connection's inbound side, on the event loop. */
+  private final class Inbound implements QmpChannel.Inbound {
+    @Override
+    public void onMessage(QmpMessage message) {
+      QmpClient.this.onMessage(message);
+    }
+
+    @Override
+    public void onFailure(Throwable why) {
+      if (why instanceof QmpProtocolException protocol) {
+        protocolViolation(protocol);
+      } else if (why instanceof java.io.IOException) {
+        shutdown(
+            new QmpDisconnectedException(
+                "QMP connection to "
+                    + socket
+                    + " lost (QEMU exited or closed the socket): "
+                    + why.getMessage(),
+                why));
+      } else {
+        shutdown(
+            new QmpDisconnectedException(
+                "QMP connection to " + socket + " failed: " + why.getMessage(), why));
+      }
+    }
+
+    @Override
+    public void onClosed() {
       shutdown(
           new QmpDisconnectedException(
               "QMP connection to "
                   + socket
-                  + " lost (QEMU exited or closed the socket): "
-                  + why.getMessage(),
-              why));
-    } else {
-      shutdown(
-          new QmpDisconnectedException(
-              "QMP connection to " + socket + " failed: " + why.getMessage(), why));
-    }
-  }
-
-  private void onInactive() {
-    shutdown(
-        new QmpDisconnectedException(
-            "QMP connection to " + socket + " closed by QEMU (the process exited or closed the socket)",
-            null));
-  }
-
-  /** Pipeline end: hands frames to the client built when the channel registers. */
-  private static final class Handler extends ChannelInboundHandlerAdapter {
-    private final Path socket;
-    private final QmpOptions options;
-    private final AtomicReference<QmpClient> created;
-    private QmpClient client;
-
-    Handler(Path socket, QmpOptions options, AtomicReference<QmpClient> created) {
-      this.socket = socket;
-      this.options = options;
-      this.created = created;
-    }
-
-    @Override
-    public boolean isSharable() {
-      return false;
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-      // Built here, on the event loop, before any byte can arrive.
-      client = new QmpClient(socket, options, ctx.channel());
-      created.set(client);
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      client.onMessage((QmpMessage) msg);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      client.onException(cause);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      client.onInactive();
+                  + " closed by QEMU (the process exited or closed the socket)",
+              null));
     }
   }
 

@@ -345,8 +345,10 @@ class QmpClientReplayTest {
 
     // Four events while the slow listener is stuck in its first callback: replies still flow.
     client.cont().get(5, SECONDS);
-    client.stop().get(5, SECONDS);
-    client.cont().get(5, SECONDS);
+    // The slow listener is now stuck inside RESUME, so its queue (capacity 1) is empty again.
+    await().atMost(Duration.ofSeconds(5)).until(() -> slowSeen.size() == 1);
+    client.stop().get(5, SECONDS); // queued for the slow listener
+    client.cont().get(5, SECONDS); // overflows it
     client.stop().get(5, SECONDS);
     await().atMost(Duration.ofSeconds(5)).until(() -> fastSeen.size() == 4);
     assertThat(fastSeen).extracting(QmpEvent::name).containsExactly("RESUME", "STOP", "RESUME", "STOP");
@@ -392,5 +394,71 @@ class QmpClientReplayTest {
     assertThatThrownBy(() -> client.subscribe(e -> {}, 0)).isInstanceOf(IllegalArgumentException.class);
     assertThat(client.queryStatus().get(5, SECONDS).status()).isEqualTo("prelaunch");
     assertThat(server.received()).hasSize(2); // qmp_capabilities and the last query-status only
+  }
+
+  @Test
+  void aThrowingListenerIsClosedWithItsOwnErrorAndOthersCarryOn() throws Exception {
+    connect("cont-resume");
+    CompletableFuture<Throwable> closed = new CompletableFuture<>();
+    EventSubscription broken =
+        client.subscribe(
+            new QmpEventListener() {
+              @Override
+              public void onEvent(QmpEvent event) {
+                throw new IllegalStateException("listener bug");
+              }
+
+              @Override
+              public void onClosed(Throwable reason) {
+                closed.complete(reason);
+              }
+            },
+            8);
+    List<QmpEvent> healthy = new CopyOnWriteArrayList<>();
+    client.subscribe(healthy::add, 8);
+    client.cont().get(5, SECONDS);
+    client.stop().get(5, SECONDS);
+    assertThat(closed.get(5, SECONDS)).hasRootCauseMessage("listener bug");
+    assertThat(broken.isActive()).isFalse();
+    await().atMost(Duration.ofSeconds(5)).until(() -> healthy.size() == 2);
+  }
+
+  @Test
+  void aPredicateThatThrowsFailsOnlyItsOwnWaiter() throws Exception {
+    connect("cont-resume");
+    CompletableFuture<QmpEvent> bad =
+        client.awaitEvent(
+            e -> {
+              throw new IllegalStateException("predicate bug");
+            },
+            Duration.ofSeconds(5));
+    CompletableFuture<QmpEvent> good = client.awaitEvent(e -> e instanceof ResumeEvent, Duration.ofSeconds(5));
+    client.cont().get(5, SECONDS);
+    assertThat(failureOf(bad)).hasMessage("predicate bug");
+    assertThat(good.get(5, SECONDS)).isInstanceOf(ResumeEvent.class);
+  }
+
+  @Test
+  void subscribingOrWaitingAfterTheDisconnectIsToldAtOnce() throws Exception {
+    connect("quit-shutdown");
+    client.quit().get(5, SECONDS);
+    client.disconnected().get(5, SECONDS);
+    CompletableFuture<Throwable> closed = new CompletableFuture<>();
+    EventSubscription late =
+        client.subscribe(
+            new QmpEventListener() {
+              @Override
+              public void onEvent(QmpEvent event) {}
+
+              @Override
+              public void onClosed(Throwable reason) {
+                closed.complete(reason);
+              }
+            },
+            4);
+    assertThat(closed.get(5, SECONDS)).isInstanceOf(QmpDisconnectedException.class);
+    assertThat(late.isActive()).isFalse();
+    assertThat(failureOf(client.awaitEvent(e -> true, Duration.ofSeconds(5))))
+        .isInstanceOf(QmpDisconnectedException.class);
   }
 }

@@ -38,7 +38,7 @@ public final class BenchQemu implements AutoCloseable {
     BenchQemu qemu = new BenchQemu(process, directory, socket);
     // QEMU creates the socket while starting; no event exists for that, so wait with a deadline.
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!Files.exists(socket)) {
+    while (!io.ferry.qmp.QmpSocketProbe.isListening(socket)) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
         qemu.close();
         throw new IOException(

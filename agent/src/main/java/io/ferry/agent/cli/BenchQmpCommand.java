@@ -50,6 +50,7 @@ public final class BenchQmpCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "query-status round trip, %d per loop (µs)%n", r.ferrySequential().count());
     System.out.printf(Locale.ROOT, "%-22s %10s %10s%n", "", "median", "p99");
     row("ferry sequential", r.ferrySequential());
+    row("ferry chained", r.ferryChained());
     row("raw sequential", r.rawSequential());
     row("ferry 8 in flight", r.ferryWindow());
     row("raw 8 in flight", r.rawWindow());
@@ -60,9 +61,35 @@ public final class BenchQmpCommand implements Callable<Integer> {
         ratio(r.ferrySequential().p99Nanos(), r.ferrySequential().medianNanos()));
     System.out.printf(
         Locale.ROOT,
+        "chained:      ferry/raw median %.2fx (goal <= 1.10), ferry p99/median %.2fx (goal <= 2.00)%n",
+        ratio(r.ferryChained().medianNanos(), r.rawSequential().medianNanos()),
+        ratio(r.ferryChained().p99Nanos(), r.ferryChained().medianNanos()));
+    System.out.printf(
+        Locale.ROOT,
         "8 in flight:  ferry/raw median %.2fx (goal <= 1.10), ferry p99/median %.2fx (goal <= 2.00)%n",
         ratio(r.ferryWindow().medianNanos(), r.rawWindow().medianNanos()),
         ratio(r.ferryWindow().p99Nanos(), r.ferryWindow().medianNanos()));
+    System.out.printf(
+        Locale.ROOT,
+        "raw client's own p99/median (machine noise floor): sequential %.2fx, 8 in flight %.2fx%n",
+        ratio(r.rawSequential().p99Nanos(), r.rawSequential().medianNanos()),
+        ratio(r.rawWindow().p99Nanos(), r.rawWindow().medianNanos()));
+    System.out.printf(
+        Locale.ROOT,
+        "client CPU per command (all JVM threads, JIT and GC included): ferry sequential %.1f µs,"
+            + " ferry chained %.1f µs, raw %.1f µs%n",
+        r.cpu().ferrySequentialMicros(),
+        r.cpu().ferryChainedMicros(),
+        r.cpu().rawSequentialMicros());
+    System.out.printf(Locale.ROOT, "load average at the end: %s%n", loadAverage());
+  }
+
+  private static String loadAverage() {
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
   }
 
   private static void row(String name, LatencyStats s) {

@@ -70,7 +70,8 @@ public final class QmpCommand implements Callable<Integer> {
     this(System.out, System.err);
   }
 
-  QmpCommand(PrintStream out, PrintStream err) {
+  /** For embedding and tests: output goes to the given streams. */
+  public QmpCommand(PrintStream out, PrintStream err) {
     this.out = out;
     this.err = err;
   }
@@ -97,7 +98,6 @@ public final class QmpCommand implements Callable<Integer> {
       err.println("ferry qmp: " + e.getCause().getMessage());
       return EXIT_CONNECTION;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(client::close, "ferry-qmp-close"));
     try (client) {
       EventSubscription subscription = events ? client.subscribe(new EventPrinter(), 4096) : null;
       JsonNode reply;
@@ -113,6 +113,8 @@ public final class QmpCommand implements Callable<Integer> {
       if (subscription == null) {
         return 0;
       }
+      // Streams until QEMU goes away or Ctrl-C; the hook closes the socket politely on Ctrl-C.
+      Runtime.getRuntime().addShutdownHook(new Thread(client::close, "ferry-qmp-close"));
       Throwable end = client.disconnected().join();
       err.println("ferry qmp: " + end.getMessage());
       return 0;

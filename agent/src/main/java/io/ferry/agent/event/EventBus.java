@@ -61,7 +61,8 @@ public final class EventBus implements EventSink, AutoCloseable {
    *     dropped (history replayed at subscription comes on top)
    * @param retainedMigrations how many migrations' histories to keep
    * @param delivery where sinks run; {@code null} for the bus's own cached pool of daemon threads.
-   *     Sinks may block (writing to a socket), so this must not be a Netty event loop.
+   *     Sinks may block (writing to a socket), so this must not be a Netty event loop, nor an
+   *     executor that runs tasks on the calling thread (that would run sinks on the publisher).
    */
   public EventBus(int queueCapacity, int retainedMigrations, Executor delivery) {
     if (queueCapacity < 1 || retainedMigrations < 1) {

@@ -200,7 +200,7 @@ public final class EventJson {
 
   private static Map<String, Object> objectValue(JsonNode n) {
     Map<String, Object> map = new LinkedHashMap<>();
-    n.fields().forEachRemaining(e -> map.put(e.getKey(), value(e.getValue())));
+    n.properties().forEach(e -> map.put(e.getKey(), value(e.getValue())));
     return map;
   }
 }

@@ -30,6 +30,7 @@ public final class PlanParser {
     JsonNode root = JsonTreeReader.read(json, problems);
     if (root == null) {
       problems.throwIfAny();
+      throw new IllegalStateException("unreadable plan without a recorded problem");
     }
     return PlanReader.read(root, problems);
   }

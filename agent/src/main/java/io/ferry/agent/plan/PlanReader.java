@@ -2,14 +2,11 @@ package io.ferry.agent.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.POJONode;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,14 +33,11 @@ final class PlanReader {
   private static final Set<String> TIMEOUT_FIELDS = Set.of("unplug", "migration", "replug");
   private static final Set<String> TUNING_FIELDS = Set.of("capabilities", "parameters");
 
-  // Plan ids end up in file names, log lines and URLs.
-  private static final Pattern PLAN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   // QAPI enum and member names for migration capabilities and parameters.
   private static final Pattern QAPI_NAME = Pattern.compile("[a-z][a-z0-9-]{0,63}");
-  // QOM property and driver names (e.g. failover_pair_id, x-pci-vendor-id, vfio-pci).
-  private static final Pattern QOM_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
 
   private final Problems problems = new Problems();
+  private final TreeChecks tree = new TreeChecks(problems);
 
   private PlanReader() {}
 
@@ -61,24 +55,24 @@ final class PlanReader {
 
   private MigrationPlan plan(JsonNode root) {
     String at = JsonPath.ROOT;
-    ObjectNode o = object(root, at);
+    ObjectNode o = tree.object(root, at);
     if (o == null) {
       problems.throwIfAny();
       throw new IllegalStateException("unreachable: a non-object plan always has a problem");
     }
-    onlyFields(o, at, PLAN_FIELDS);
+    tree.onlyFields(o, at, PLAN_FIELDS);
     String id =
-        optionalText(o, at, "id")
-            .map(v -> problems.check(JsonPath.field(at, "id"), v, PlanReader::planId))
+        tree.optionalText(o, at, "id")
+            .map(v -> problems.check(JsonPath.field(at, "id"), v, PlanValueRules::planId))
             .orElseGet(() -> UUID.randomUUID().toString());
     Endpoint source = endpoint(o, at, "source");
     Endpoint destination = endpoint(o, at, "destination");
     MigrationUri uri =
-        requiredText(o, at, "uri")
+        tree.requiredText(o, at, "uri")
             .map(v -> problems.check(JsonPath.field(at, "uri"), v, MigrationUri::parse))
             .orElse(null);
-    Mode mode = enumField(o, at, "mode", Mode.class, Mode.UNPLUG_REPLUG);
-    CommitPolicy commit = enumField(o, at, "commit", CommitPolicy.class, CommitPolicy.AFTER_REPLUG);
+    Mode mode = tree.enumField(o, at, "mode", Mode.class, Mode.UNPLUG_REPLUG);
+    CommitPolicy commit = tree.enumField(o, at, "commit", CommitPolicy.class, CommitPolicy.AFTER_REPLUG);
     List<DevicePlan> devices = devices(o, at);
     Timeouts timeouts = timeouts(o, at);
     MigrationTuning tuning = tuning(o, at);
@@ -114,18 +108,18 @@ final class PlanReader {
       problems.add(at, "is required: an object with the QEMU's \"qmp\" socket path");
       return null;
     }
-    ObjectNode o = object(node, at);
+    ObjectNode o = tree.object(node, at);
     if (o == null) {
       return null;
     }
-    onlyFields(o, at, ENDPOINT_FIELDS);
+    tree.onlyFields(o, at, ENDPOINT_FIELDS);
     Path qmp =
-        requiredText(o, at, "qmp")
+        tree.requiredText(o, at, "qmp")
             .map(v -> problems.check(JsonPath.field(at, "qmp"), v, UnixSocketPath::requireValid))
             .orElse(null);
     Optional<URI> agent =
-        optionalText(o, at, "agent")
-            .map(v -> problems.check(JsonPath.field(at, "agent"), v, PlanReader::agentUri));
+        tree.optionalText(o, at, "agent")
+            .map(v -> problems.check(JsonPath.field(at, "agent"), v, PlanValueRules::agentUri));
     if (qmp == null) {
       return null;
     }
@@ -139,7 +133,7 @@ final class PlanReader {
       return List.of(); // a plain migration, as ferry bench's "plain" mode runs it
     }
     if (!node.isArray()) {
-      wrongType(at, node, "an array of devices");
+      tree.wrongType(at, node, "an array of devices");
       return List.of();
     }
     if (node.size() > MAX_DEVICES) {
@@ -171,16 +165,16 @@ final class PlanReader {
   }
 
   private DevicePlan device(JsonNode node, String at) {
-    ObjectNode o = object(node, at);
+    ObjectNode o = tree.object(node, at);
     if (o == null) {
       return null;
     }
-    onlyFields(o, at, DEVICE_FIELDS);
+    tree.onlyFields(o, at, DEVICE_FIELDS);
     String id =
-        requiredText(o, at, "id")
+        tree.requiredText(o, at, "id")
             .map(v -> problems.check(JsonPath.field(at, "id"), v, QdevId::requireValid))
             .orElse(null);
-    DevicePolicy policy = enumField(o, at, "policy", DevicePolicy.class, DevicePolicy.MANDATORY);
+    DevicePolicy policy = tree.enumField(o, at, "policy", DevicePolicy.class, DevicePolicy.MANDATORY);
     Optional<Map<String, Object>> destination = Optional.empty();
     JsonNode props = o.get("destination");
     if (props != null) {
@@ -196,14 +190,13 @@ final class PlanReader {
   }
 
   private Map<String, Object> deviceProperties(JsonNode node, String at) {
-    ObjectNode o = object(node, at);
+    ObjectNode o = tree.object(node, at);
     if (o == null) {
       return null;
     }
     boolean ok = true;
     Map<String, Object> props = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : o.properties()) {
       String name = e.getKey();
       String propAt = JsonPath.field(at, name);
       if (name.equals("id")) {
@@ -211,20 +204,20 @@ final class PlanReader {
         ok = false;
         continue;
       }
-      if (!QOM_NAME.matcher(name).matches()) {
+      if (!PlanValueRules.QOM_NAME.matcher(name).matches()) {
         problems.add(propAt, "'" + name + "' is not a device property name (a letter, then"
             + " letters, digits, '-', '.', '_'; at most 64 characters)");
         ok = false;
         continue;
       }
-      Object value = scalar(e.getValue(), propAt);
+      Object value = tree.scalar(e.getValue(), propAt);
       if (value == null) {
         ok = false;
         continue;
       }
       Object checked =
           switch (name) {
-            case "driver" -> textProperty(value, propAt, PlanReader::driverName);
+            case "driver" -> textProperty(value, propAt, PlanValueRules::driverName);
             case "host" -> textProperty(value, propAt, PciAddress::requireValid);
             case "bus" -> textProperty(value, propAt, QdevId::requireValid);
             default -> value;
@@ -257,11 +250,11 @@ final class PlanReader {
     if (node == null) {
       return Timeouts.defaults();
     }
-    ObjectNode o = object(node, at);
+    ObjectNode o = tree.object(node, at);
     if (o == null) {
       return null;
     }
-    onlyFields(o, at, TIMEOUT_FIELDS);
+    tree.onlyFields(o, at, TIMEOUT_FIELDS);
     Duration unplug = duration(o, at, "unplug", Timeouts.DEFAULT_UNPLUG);
     Duration migration = duration(o, at, "migration", Timeouts.DEFAULT_MIGRATION);
     Duration replug = duration(o, at, "replug", Timeouts.DEFAULT_REPLUG);
@@ -275,7 +268,7 @@ final class PlanReader {
     if (!o.has(name)) {
       return fallback;
     }
-    return optionalText(o, parentPath, name)
+    return tree.optionalText(o, parentPath, name)
         .map(v -> problems.check(JsonPath.field(parentPath, name), v, DurationText::parse))
         .orElse(null);
   }
@@ -286,11 +279,11 @@ final class PlanReader {
     if (node == null) {
       return MigrationTuning.defaults();
     }
-    ObjectNode o = object(node, at);
+    ObjectNode o = tree.object(node, at);
     if (o == null) {
       return null;
     }
-    onlyFields(o, at, TUNING_FIELDS);
+    tree.onlyFields(o, at, TUNING_FIELDS);
     Map<String, Boolean> capabilities = capabilities(o.get("capabilities"),
         JsonPath.field(at, "capabilities"));
     Map<String, Object> parameters = parameters(o.get("parameters"),
@@ -306,18 +299,17 @@ final class PlanReader {
     if (node == null) {
       return result;
     }
-    ObjectNode o = object(node, at);
+    ObjectNode o = tree.object(node, at);
     if (o == null) {
       return null;
     }
     boolean ok = true;
-    for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : o.properties()) {
       String capAt = JsonPath.field(at, e.getKey());
       if (!qapiName(e.getKey(), capAt, "migration capability")) {
         ok = false;
       } else if (!e.getValue().isBoolean()) {
-        wrongType(capAt, e.getValue(), "a boolean");
+        tree.wrongType(capAt, e.getValue(), "a boolean");
         ok = false;
       } else if (e.getKey().equals("events") && !e.getValue().booleanValue()) {
         problems.add(capAt, "cannot be false: ferry follows the migration through QEMU's"
@@ -334,18 +326,17 @@ final class PlanReader {
     Map<String, Object> result = new LinkedHashMap<>();
     boolean ok = true;
     if (node != null) {
-      ObjectNode o = object(node, at);
+      ObjectNode o = tree.object(node, at);
       if (o == null) {
         return null;
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : o.properties()) {
         String paramAt = JsonPath.field(at, e.getKey());
         if (!qapiName(e.getKey(), paramAt, "migration parameter")) {
           ok = false;
           continue;
         }
-        Object value = scalar(e.getValue(), paramAt);
+        Object value = tree.scalar(e.getValue(), paramAt);
         Object checked =
             value == null
                 ? null
@@ -385,142 +376,4 @@ final class PlanReader {
     return false;
   }
 
-  // ---- scalars and types
-
-  /** A device property or migration parameter value: String, Long, Double or Boolean. */
-  private Object scalar(JsonNode node, String at) {
-    if (node.isTextual()) {
-      return node.textValue();
-    }
-    if (node.isBoolean()) {
-      return node.booleanValue();
-    }
-    if (node.isIntegralNumber()) {
-      if (node.canConvertToLong()) {
-        return node.longValue();
-      }
-      problems.add(at, "number " + node.bigIntegerValue() + " is out of range (at most "
-          + Long.MAX_VALUE + ")");
-      return null;
-    }
-    if (node.isFloatingPointNumber()) {
-      double d = node.doubleValue();
-      if (Double.isFinite(d)) {
-        return d;
-      }
-      problems.add(at, "number is out of range");
-      return null;
-    }
-    wrongType(at, node, "a string, number or boolean");
-    return null;
-  }
-
-  private <E extends Enum<E> & WireName> E enumField(
-      ObjectNode o, String parentPath, String name, Class<E> type, E fallback) {
-    if (!o.has(name)) {
-      return fallback;
-    }
-    String at = JsonPath.field(parentPath, name);
-    return optionalText(o, parentPath, name)
-        .map(v -> problems.check(at, v, text -> WireName.parse(type, text)))
-        .orElse(null);
-  }
-
-  private ObjectNode object(JsonNode node, String at) {
-    if (node instanceof ObjectNode o) {
-      return o;
-    }
-    wrongType(at, node, "an object");
-    return null;
-  }
-
-  private void onlyFields(ObjectNode o, String at, Set<String> allowed) {
-    for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) {
-      String name = it.next();
-      if (!allowed.contains(name)) {
-        problems.add(JsonPath.field(at, name),
-            "unknown field; allowed here: " + String.join(", ", allowed.stream().sorted().toList()));
-      }
-    }
-  }
-
-  private Optional<String> requiredText(ObjectNode o, String parentPath, String name) {
-    if (!o.has(name)) {
-      problems.add(JsonPath.field(parentPath, name), "is required");
-      return Optional.empty();
-    }
-    return optionalText(o, parentPath, name);
-  }
-
-  /** Empty when absent; also empty (with a problem recorded) when present but not a string. */
-  private Optional<String> optionalText(ObjectNode o, String parentPath, String name) {
-    JsonNode node = o.get(name);
-    if (node == null) {
-      return Optional.empty();
-    }
-    if (!node.isTextual()) {
-      wrongType(JsonPath.field(parentPath, name), node, "a string");
-      return Optional.empty();
-    }
-    return Optional.of(node.textValue());
-  }
-
-  private void wrongType(String at, JsonNode node, String expected) {
-    problems.add(at, "must be " + expected + ", not " + describe(node)
-        + (node.isNull() ? " (omit the field instead)" : ""));
-  }
-
-  private static String describe(JsonNode node) {
-    return switch (node.getNodeType()) {
-      case OBJECT -> "an object";
-      case ARRAY -> "an array";
-      case STRING -> "a string";
-      case NUMBER -> "a number";
-      case BOOLEAN -> "a boolean";
-      case NULL -> "null";
-      case POJO -> node instanceof POJONode pojo && pojo.getPojo() != null
-          ? "a Java " + pojo.getPojo().getClass().getName()
-          : "a Java object";
-      default -> node.getNodeType().name().toLowerCase();
-    };
-  }
-
-  // ---- value rules
-
-  private static String planId(String text) {
-    if (!PLAN_ID.matcher(text).matches()) {
-      throw new IllegalArgumentException("'" + text + "' is not a plan id: 1-64 characters,"
-          + " letters, digits, '.', '_' and '-', starting with a letter or digit");
-    }
-    return text;
-  }
-
-  private static String driverName(String text) {
-    if (!QOM_NAME.matcher(text).matches()) {
-      throw new IllegalArgumentException("'" + text + "' is not a QEMU device driver name");
-    }
-    return text;
-  }
-
-  /** The peer agent: {@code https://host:port}, nothing else (no path, query or credentials). */
-  private static URI agentUri(String text) {
-    URI uri;
-    try {
-      uri = new URI(text);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a URI: " + e.getReason());
-    }
-    if (!"https".equals(uri.getScheme())
-        || uri.getHost() == null
-        || uri.getPort() < 1
-        || uri.getUserInfo() != null
-        || uri.getQuery() != null
-        || uri.getFragment() != null
-        || !(uri.getRawPath() == null || uri.getRawPath().isEmpty()
-            || uri.getRawPath().equals("/"))) {
-      throw new IllegalArgumentException(
-          "'" + text + "' is not an agent address of the form https://host:port");
-    }
-    return uri;
-  }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +30,8 @@ class EventBusTest {
 
   /** A sink that records what it got, and whether and when it was told it was dropped. */
   static class Recorder implements EventSink {
-    final List<MigrationEvent> events = new CopyOnWriteArrayList<>();
+    // Appended by one delivery task at a time; read by the test thread.
+    final List<MigrationEvent> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     final AtomicReference<SubscriberDroppedException> dropped = new AtomicReference<>();
     final AtomicInteger eventsWhenDropped = new AtomicInteger(-1);
 
@@ -47,7 +47,9 @@ class EventBusTest {
     }
 
     List<Long> seqs() {
-      return events.stream().map(MigrationEvent::seq).toList();
+      synchronized (events) {
+        return events.stream().map(MigrationEvent::seq).toList();
+      }
     }
   }
 
@@ -189,30 +191,46 @@ class EventBusTest {
     assertThat(lateNoHistory.seqs()).containsExactly(100L);
     assertThat(bus.history("m1")).hasSize(101);
     allSub.close();
-    assertThat(all.events.stream().filter(e -> e.migration().equals("m2")).map(MigrationEvent::seq)
+    List<MigrationEvent> got;
+    synchronized (all.events) {
+      got = List.copyOf(all.events);
+    }
+    assertThat(got.stream().filter(e -> e.migration().equals("m2")).map(MigrationEvent::seq)
         .toList()).isEqualTo(range(0, 50));
-    assertThat(all.events.stream().filter(e -> e.migration().equals("m1")).count())
+    assertThat(got.stream().filter(e -> e.migration().equals("m1")).count())
         .isBetween(100L, 101L);
   }
 
   @Test
   void historyThenLiveHasNoGapAndNoDuplicateWhileThePublisherRuns() throws Exception {
     MigrationEvents m1 = new MigrationEvents("m1", bus);
-    int total = 20_000;
+    CountDownLatch someHistory = new CountDownLatch(1000);
+    java.util.concurrent.atomic.AtomicBoolean subscribed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicInteger publishedAfterSubscribe = new AtomicInteger();
     Thread publisher = new Thread(() -> {
-      for (int i = 0; i < total; i++) {
-        m1.progress(Phase.MIGRATE, Map.of("i", i));
+      // Keeps publishing across the moment of subscription, then 1000 more.
+      while (publishedAfterSubscribe.get() < 1000) {
+        m1.progress(Phase.MIGRATE, Map.of());
+        someHistory.countDown();
+        if (subscribed.get()) {
+          publishedAfterSubscribe.incrementAndGet();
+        }
       }
       m1.result(Result.SUCCEEDED, null, MigrationFigures.none());
     });
     publisher.start();
+    assertThat(someHistory.await(HANG_GUARD.toSeconds(), TimeUnit.SECONDS)).isTrue();
     Recorder late = new Recorder();
-    // Subscribe while events are being published: the seam between history and live must hold.
-    // (Room for every event, so a scheduling hiccup cannot turn this into an overflow test.)
-    Subscription s = bus.subscribe("m1", true, total + 1, late);
+    // Room for every event, so a scheduling hiccup cannot turn this into an overflow test.
+    Subscription s = bus.subscribe("m1", true, 1_000_000, late);
+    subscribed.set(true);
     await(s);
     publisher.join();
-    assertThat(late.seqs()).isEqualTo(range(0, total + 1));
+
+    long total = bus.history("m1").size();
+    assertThat(total).isGreaterThan(2000);
+    assertThat(late.seqs()).isEqualTo(range(0, total));
   }
 
   @Test

@@ -34,7 +34,7 @@ class PlanMutationPropertiesTest {
   void mutatedTreesParseOrFailWithPlanValidationOnly() {
     accepted.set(0);
     rejected.set(0);
-    forAll(2_000, r -> {
+    forAll(1_000, r -> {
       JsonNode tree = readFull();
       int mutations = 1 + r.nextInt(3);
       for (int i = 0; i < mutations; i++) {
@@ -49,7 +49,7 @@ class PlanMutationPropertiesTest {
 
   @Test
   void mutatedTextParsesOrFailsWithPlanValidationOnly() {
-    forAll(2_000, r -> {
+    forAll(1_000, r -> {
       StringBuilder text = new StringBuilder(Plans.FULL);
       int edits = 1 + r.nextInt(4);
       for (int i = 0; i < edits && text.length() > 0; i++) {

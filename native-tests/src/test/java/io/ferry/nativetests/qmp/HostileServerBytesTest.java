@@ -162,4 +162,24 @@ class HostileServerBytesTest {
         failureOf(QmpClient.connect(java.nio.file.Path.of("/nonexistent/ferry/qmp.sock"), FAST));
     assertThat(failure).isInstanceOf(QmpDisconnectedException.class).hasMessageContaining("cannot connect");
   }
+
+  @Test
+  void refusedNegotiationFailsTheConnectAndClosesTheSocket() throws Exception {
+    CompletableFuture<String> afterRefusal = new CompletableFuture<>();
+    server =
+        new HostileServer(
+            peer -> {
+              peer.send(HostileServer.GREETING);
+              String caps = peer.readLine();
+              peer.send(
+                  "{\"error\": {\"class\": \"GenericError\", \"desc\": \"no\"}, \"id\": "
+                      + HostileServer.Peer.idOf(caps)
+                      + "}\r\n");
+              afterRefusal.complete(String.valueOf(peer.readLine()));
+            });
+    Throwable failure = failureOf(QmpClient.connect(server.socket(), FAST));
+    assertThat(failure).isInstanceOf(io.ferry.qmp.QmpCommandException.class).hasMessageContaining("qmp_capabilities");
+    // The client hung up (end of stream) instead of leaving a half-open connection behind.
+    assertThat(afterRefusal.get(5, SECONDS)).isEqualTo("null");
+  }
 }

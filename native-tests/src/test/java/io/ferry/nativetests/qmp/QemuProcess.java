@@ -1,6 +1,7 @@
 package io.ferry.nativetests.qmp;
 
 import io.ferry.nativetests.Prerequisites;
+import io.ferry.qmp.QmpSocketProbe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,17 +60,17 @@ public final class QemuProcess implements AutoCloseable {
   }
 
   /**
-   * QEMU creates the listening socket during start-up and the kernel offers no event for a path
-   * appearing, so this is a bounded wait on the condition with a deadline.
+   * QEMU binds, then listens on, its socket during start-up; the kernel offers no event for
+   * "now listening", so this is a bounded wait on the condition with a deadline.
    */
   private void awaitSocket(Duration timeout) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!Files.exists(qmpSocket)) {
+    while (!QmpSocketProbe.isListening(qmpSocket)) {
       if (!process.isAlive()) {
         throw new IOException("QEMU exited early (" + process.exitValue() + "): " + log());
       }
       if (System.nanoTime() > deadline) {
-        throw new IOException("QEMU did not create " + qmpSocket + " within " + timeout);
+        throw new IOException("QEMU did not listen on " + qmpSocket + " within " + timeout);
       }
       try {
         Thread.sleep(10);

@@ -135,6 +135,27 @@ class RealQemuQmpTest {
   }
 
   @Test
+  void queryPciFlattensDevicesBehindRootPortsOnceFirmwareNumberedTheBuses() throws Exception {
+    QmpClient client = connect(qemu());
+    get(client.deviceAdd(Map.of("driver", "e1000e", "id", "nic1", "bus", "rp1")));
+    // In prelaunch no firmware has numbered the buses: QEMU lists nothing behind the port.
+    assertThat(get(client.queryPci())).noneMatch(d -> d.qdevId().equals("nic1"));
+    get(client.cont());
+    // SeaBIOS numbers the buses while it boots; there is no event for that, so poll with a deadline.
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> get(client.queryPci()).stream().anyMatch(d -> d.qdevId().equals("nic1")));
+    List<PciDeviceInfo> pci = get(client.queryPci());
+    PciDeviceInfo port = pci.stream().filter(d -> d.qdevId().equals("rp1")).findFirst().orElseThrow();
+    PciDeviceInfo nic = pci.stream().filter(d -> d.qdevId().equals("nic1")).findFirst().orElseThrow();
+    assertThat(port.secondaryBus()).isPositive();
+    assertThat(nic.bus()).isEqualTo(port.secondaryBus());
+    assertThat(nic.classCode()).isEqualTo(0x0200);
+    assertThat(nic.vendorId()).isEqualTo(0x8086);
+  }
+
+  @Test
   void migratesAPausedEmptyMachineOverAUnixSocket() throws Exception {
     QemuProcess destination = qemu("-incoming", "defer");
     QmpClient src = connect(qemu());

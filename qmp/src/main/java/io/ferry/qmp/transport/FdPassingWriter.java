@@ -6,28 +6,45 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Writes one frame with a descriptor attached via sendmsg, on the channel's event loop, after every
  * byte Netty has queued before it, so frames never interleave. Any tail the socket did not take at
  * once continues through Netty as ordinary bytes (the descriptor already went with the head).
  */
-public final class FdPassingWriter {
+final class FdPassingWriter {
   private static final int EAGAIN = 11;
 
   private FdPassingWriter() {}
 
-  /** Must be called on {@code channel}'s event loop. Takes ownership of {@code frame}. */
-  public static CompletableFuture<Void> write(Channel channel, ByteBuf frame, int fd) {
+  /**
+   * Must be called on {@code channel}'s event loop. Takes ownership of {@code frame}. Gives up,
+   * sending nothing, once {@code abandoned} says the command no longer wants to go out (its
+   * deadline passed while the socket was full).
+   */
+  static CompletableFuture<Void> write(
+      Channel channel, ByteBuf frame, int fd, BooleanSupplier abandoned) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    attempt(channel, frame, fd, done);
+    attempt(channel, frame, fd, abandoned, done);
     return done;
   }
 
-  private static void attempt(Channel channel, ByteBuf frame, int fd, CompletableFuture<Void> done) {
+  private static void attempt(
+      Channel channel,
+      ByteBuf frame,
+      int fd,
+      BooleanSupplier abandoned,
+      CompletableFuture<Void> done) {
+    if (abandoned.getAsBoolean()) {
+      frame.release();
+      done.completeExceptionally(new QmpException("fd command abandoned before it could be sent"));
+      return;
+    }
     if (!channel.isActive()) {
       frame.release();
       done.completeExceptionally(new QmpException("channel closed before the fd could be sent"));
@@ -38,17 +55,17 @@ public final class FdPassingWriter {
       // Earlier frames still queued: send ours only once they are out, to keep the byte order.
       channel
           .writeAndFlush(Unpooled.EMPTY_BUFFER)
-          .addListener(f -> channel.eventLoop().execute(() -> attempt(channel, frame, fd, done)));
+          .addListener(f -> channel.eventLoop().execute(() -> attempt(channel, frame, fd, abandoned, done)));
       return;
     }
     ByteBuffer bytes = ByteBuffer.allocateDirect(frame.readableBytes());
     frame.getBytes(frame.readerIndex(), bytes);
     bytes.flip();
-    int sent = ScmRights.send(QmpConnector.socketFd(channel), bytes, fd);
+    int sent = ScmRights.send(((EpollDomainSocketChannel) channel).fd().intValue(), bytes, fd);
     if (sent == -EAGAIN) {
       // The peer is not reading and the socket buffer is full; the kernel offers no writability
       // event we could hook here without Netty, so retry shortly (the command's deadline bounds it).
-      channel.eventLoop().schedule(() -> attempt(channel, frame, fd, done), 1, TimeUnit.MILLISECONDS);
+      channel.eventLoop().schedule(() -> attempt(channel, frame, fd, abandoned, done), 1, TimeUnit.MILLISECONDS);
       return;
     }
     if (sent < 0) {

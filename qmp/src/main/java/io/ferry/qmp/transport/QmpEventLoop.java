@@ -24,4 +24,14 @@ public final class QmpEventLoop {
   public static EventLoopGroup group() {
     return Holder.GROUP;
   }
+
+  /** True on one of the QMP I/O threads, where nothing may block. */
+  public static boolean isIoThread() {
+    for (var executor : Holder.GROUP) {
+      if (executor.inEventLoop()) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

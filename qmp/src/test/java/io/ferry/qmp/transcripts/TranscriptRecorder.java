@@ -282,8 +282,8 @@ public final class TranscriptRecorder implements AutoCloseable {
       command.addAll(List.of(extra));
       Process process = new ProcessBuilder(command).inheritIO().start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      // No kernel event for "a path appeared": bounded wait with a deadline.
-      while (!Files.exists(socket)) {
+      // No kernel event for "now listening": bounded wait with a deadline.
+      while (!io.ferry.qmp.QmpSocketProbe.isListening(socket)) {
         if (!process.isAlive() || System.nanoTime() > deadline) {
           process.destroyForcibly().waitFor();
           throw new IOException("QEMU did not create its QMP socket");
