@@ -76,6 +76,7 @@ public final class DemoCommand implements Callable<Integer> {
     } catch (CompletionException | io.ferry.agent.lab.LabException | io.ferry.agent.lab.GuestBuildException e) {
       Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       spec.commandLine().getErr().println("ferry demo failed: " + cause.getMessage());
+      spec.commandLine().getErr().println("(the work directory with the console and QEMU logs is kept)");
       return 1;
     }
     out.println("results");
@@ -89,6 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
     } else {
       out.printf("  %-34s %s%n", "guest heartbeat gap", "no heartbeat seen");
     }
+    out.printf("  %-34s %8.0f /s (before the migration; 1000/s is the goal)%n", "guest heartbeat rate", result.heartbeatsPerSecond());
     if (keep) {
       out.println("logs kept in " + result.workDir());
     }

@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param switchoverGap source STOP to destination RESUME, from QEMU's event timestamps
  * @param heartbeatGap the longest heartbeat silence from the start of the migration on: the
  *     downtime as the guest lived it
+ * @param heartbeatsPerSecond the rate the guest's heartbeat reached on the source before the
+ *     migration (the resolution of the heartbeat gap)
  * @param nicBackInGuest the guest on the destination reported the replugged NIC
  * @param workDir where the logs are (deleted afterwards unless kept)
  */
@@ -22,6 +24,7 @@ public record DemoResult(
     long qemuTotalTimeMs,
     Duration switchoverGap,
     Optional<HeartbeatGap> heartbeatGap,
+    double heartbeatsPerSecond,
     boolean nicBackInGuest,
     java.nio.file.Path workDir) {
   public DemoResult {

@@ -158,6 +158,18 @@ public final class HeartbeatMonitor implements AutoCloseable {
     return log == null ? 0 : log.size;
   }
 
+  /**
+   * Heartbeats per second that {@code side} delivered, from its first to its last heartbeat
+   * (0 with fewer than two).
+   */
+  public synchronized double ratePerSecond(HeartbeatSide side) {
+    SideLog log = sides.get(side);
+    if (log == null || log.size < 2) {
+      return 0;
+    }
+    return (log.size - 1) * 1e9 / (log.arrivals[log.size - 1] - log.arrivals[0]);
+  }
+
   /** Lines that were not a sequence number (should stay 0). */
   public synchronized long malformed() {
     return malformed;

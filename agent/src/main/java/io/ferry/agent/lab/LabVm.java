@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import io.ferry.qmp.QmpClient;
+import io.ferry.qmp.QmpOptions;
 
 /**
  * One lab QEMU: q35 with the lab guest, its console on QEMU's stdio (read by {@link ConsoleTail}),
@@ -24,6 +25,11 @@ import io.ferry.qmp.QmpClient;
 public final class LabVm implements AutoCloseable {
   /** How long {@link #close()} lets QEMU shut down in order before killing it. */
   static final Duration CLOSE_GRACE = Duration.ofSeconds(3);
+  /**
+   * QEMU greets on its monitor only once its main loop runs, after loading the guest; on a busy
+   * 2-core machine under TCG that took over 5 s (the QMP library's default).
+   */
+  static final Duration QMP_CONNECT_DEADLINE = Duration.ofSeconds(30);
   /** How long QMP {@code quit} may take before {@link #close()} falls back to signals. */
   static final Duration QUIT_DEADLINE = Duration.ofSeconds(1);
 
@@ -98,7 +104,7 @@ public final class LabVm implements AutoCloseable {
    */
   public synchronized CompletableFuture<QmpClient> qmp() {
     if (qmp == null || qmp.isCompletedExceptionally()) {
-      qmp = QmpClient.connect(qmpSocket());
+      qmp = QmpClient.connect(qmpSocket(), QmpOptions.defaults().withConnectTimeout(QMP_CONNECT_DEADLINE));
     }
     return qmp;
   }
