@@ -224,6 +224,30 @@ public final class HeartbeatMonitor implements AutoCloseable {
         : Optional.of(new HeartbeatGap(Duration.ofNanos(best), bestBefore, bestAfter));
   }
 
+  /**
+   * The silence around the switchover: from the last source heartbeat before the destination's
+   * first, to that first one. Empty until both sides have delivered. (Under load the guest can
+   * also stall on the source during the migration; {@link #largestGap()} reports that if longer.)
+   */
+  public synchronized Optional<HeartbeatGap> switchoverGap() {
+    SideLog source = sides.get(HeartbeatSide.SOURCE);
+    SideLog destination = sides.get(HeartbeatSide.DESTINATION);
+    if (source == null || destination == null || destination.size == 0) {
+      return Optional.empty();
+    }
+    long firstArrival = destination.arrivals[0];
+    int last = source.size - 1;
+    while (last >= 0 && source.arrivals[last] > firstArrival) {
+      last--;
+    }
+    if (last < 0) {
+      return Optional.empty();
+    }
+    Heartbeat before = new Heartbeat(HeartbeatSide.SOURCE, source.sequences[last], source.arrivals[last]);
+    Heartbeat after = new Heartbeat(HeartbeatSide.DESTINATION, destination.sequences[0], firstArrival);
+    return Optional.of(new HeartbeatGap(Duration.ofNanos(firstArrival - before.arrivalNanos()), before, after));
+  }
+
   /** Completes when {@code side} has delivered at least {@code count} heartbeats in all. */
   public CompletableFuture<Heartbeat> awaitCount(HeartbeatSide side, long count, Duration deadline) {
     CompletableFuture<Heartbeat> result = new CompletableFuture<>();

@@ -162,6 +162,7 @@ public final class LabDemo {
           info.totalTimeMs() == null ? -1 : info.totalTimeMs(),
           switchover,
           heartbeat.largestGapBetween(migrationStart, Long.MAX_VALUE),
+          heartbeat.switchoverGap(),
           heartbeatRate,
           true,
           workDir);

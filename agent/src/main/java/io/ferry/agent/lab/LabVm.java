@@ -436,6 +436,11 @@ public final class LabVm implements AutoCloseable {
     public CompletableFuture<LabVm> startAsync() {
       List<Path> sockets = List.of(qmpSocket(workDir, name), heartbeatSocket(workDir, name));
       try {
+        HostPrerequisites.ensure(HostPrerequisites.forRunningVms(), line -> {});
+      } catch (GuestBuildException missing) {
+        return CompletableFuture.failedFuture(new LabException(missing.getMessage(), missing));
+      }
+      try {
         Files.createDirectories(workDir);
         for (Path socket : sockets) {
           if (socket.toString().length() > 107) {
