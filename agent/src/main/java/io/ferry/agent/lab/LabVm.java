@@ -1,5 +1,7 @@
 package io.ferry.agent.lab;
 
+import io.ferry.qmp.QmpClient;
+import io.ferry.qmp.QmpOptions;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -12,8 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import io.ferry.qmp.QmpClient;
-import io.ferry.qmp.QmpOptions;
 
 /**
  * One lab QEMU: q35 with the lab guest, its console on QEMU's stdio (read by {@link ConsoleTail}),
@@ -93,7 +93,7 @@ public final class LabVm implements AutoCloseable {
     return process.onExit().thenApply(Process::exitValue);
   }
 
-  /** The QEMU command line, as started (after the setpriv guard). */
+  /** The QEMU command line as started (the {@code setpriv} guard in front of it not shown). */
   public List<String> commandLine() {
     return commandLine;
   }
@@ -200,7 +200,6 @@ public final class LabVm implements AutoCloseable {
     private boolean paused;
     private boolean intelIommu;
     private boolean shareHostRoot;
-    private boolean multiThreadedTcg;
     private Duration startDeadline = Duration.ofSeconds(20);
 
     private Builder(String name, Path workDir, GuestImage image) {
@@ -224,7 +223,6 @@ public final class LabVm implements AutoCloseable {
       copy.paused = paused;
       copy.intelIommu = intelIommu;
       copy.shareHostRoot = shareHostRoot;
-      copy.multiThreadedTcg = multiThreadedTcg;
       copy.startDeadline = startDeadline;
       return copy;
     }
@@ -343,23 +341,6 @@ public final class LabVm implements AutoCloseable {
       return this;
     }
 
-    /**
-     * Multi-threaded TCG (QEMU's default for x86 guests; one host thread per vCPU). The lab
-     * defaults to single-threaded TCG: with MTTCG, QEMU 7.2 here intermittently corrupted the
-     * guest across a live migration (5 destination kernel panics in about 17 migrations, all
-     * in timer interrupts over stale per-CPU data, i.e. pages dirtied during the migration and
-     * never resent), and none in 8 runs single-threaded, with lower downtime too. With one vCPU
-     * the choice costs nothing; with several, MTTCG is faster for guests that never migrate.
-     */
-    public Builder multiThreadedTcg(boolean multiThreadedTcg) {
-      this.multiThreadedTcg = multiThreadedTcg;
-      return this;
-    }
-
-    private String tcgThreads() {
-      return multiThreadedTcg ? "multi" : "single";
-    }
-
     public Builder startDeadline(Duration startDeadline) {
       this.startDeadline = Objects.requireNonNull(startDeadline);
       return this;
@@ -383,7 +364,7 @@ public final class LabVm implements AutoCloseable {
       args.add("qemu-system-x86_64");
       args.addAll(List.of("-name", name, "-no-user-config", "-nodefaults", "-display", "none", "-no-reboot"));
       args.addAll(List.of("-machine", "q35" + (intelIommu ? ",kernel-irqchip=split" : "")));
-      args.addAll(List.of("-accel", accelerator.qemuName() + (accelerator == Accelerator.TCG ? ",thread=" + tcgThreads() : "")));
+      args.addAll(List.of("-accel", accelerator.qemuName()));
       args.addAll(List.of("-m", Integer.toString(memoryMiB), "-smp", Integer.toString(smp)));
       args.addAll(List.of("-kernel", image.kernel().toString(), "-initrd", image.initrd().toString()));
       List<String> append = new ArrayList<>(List.of("console=ttyS0", "panic=-1", "quiet"));

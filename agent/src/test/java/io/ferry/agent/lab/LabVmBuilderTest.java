@@ -18,7 +18,7 @@ class LabVmBuilderTest {
   void defaultMachineIsQ35TcgWithConsoleHeartbeatQmpAndRootPorts() {
     List<String> args = LabVm.builder("vm", Path.of("/w"), image).rootPorts(2).qemuCommand();
     assertThat(after(args, "-machine")).isEqualTo("q35");
-    assertThat(after(args, "-accel")).isEqualTo("tcg,thread=single");
+    assertThat(after(args, "-accel")).isEqualTo("tcg");
     assertThat(after(args, "-m")).isEqualTo("256");
     assertThat(args).containsSubsequence("-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console");
     assertThat(args).contains("socket,id=heartbeat,path=/w/vm.heartbeat.sock,server=on,wait=off");
@@ -28,9 +28,7 @@ class LabVmBuilderTest {
   }
 
   @Test
-  void acceleratorAndTcgThreadingAreSettings() {
-    assertThat(after(LabVm.builder("vm", Path.of("/w"), image).multiThreadedTcg(true).qemuCommand(), "-accel"))
-        .isEqualTo("tcg,thread=multi");
+  void acceleratorIsASetting() {
     assertThat(after(LabVm.builder("vm", Path.of("/w"), image).accelerator(Accelerator.KVM).qemuCommand(), "-accel"))
         .isEqualTo("kvm");
   }

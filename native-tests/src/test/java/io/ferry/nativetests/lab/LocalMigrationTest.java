@@ -60,7 +60,16 @@ class LocalMigrationTest {
       var resume = dst.awaitEvent(e -> e instanceof ResumeEvent, DEADLINE);
       dst.cont().join();
       QmpEvent resumed = resume.join();
-      heartbeat.awaitCount(HeartbeatSide.DESTINATION, 200, DEADLINE).join();
+      try {
+        heartbeat.awaitCount(HeartbeatSide.DESTINATION, 200, DEADLINE).join();
+      } catch (RuntimeException e) {
+        // Keep the evidence: the temporary work directory goes away with the test.
+        List<String> console = pair.destination().consoleLines();
+        throw new AssertionError(
+            "the guest did not heartbeat on the destination after cont; its console ends with: "
+                + console.subList(Math.max(0, console.size() - 40), console.size()),
+            e);
+      }
 
       assertThat(destinationBeatsWhilePaused).as("no heartbeat before cont").isZero();
       MigrationInfo info = src.queryMigrate().join();
