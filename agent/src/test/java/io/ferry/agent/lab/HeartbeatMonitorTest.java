@@ -64,7 +64,7 @@ class HeartbeatMonitorTest {
         SocketChannel src = source.accept(); SocketChannel dst = destination.accept()) {
       send(src, "1\n");
       monitor.awaitCount(HeartbeatSide.SOURCE, 1, Duration.ofSeconds(5)).join();
-      Thread.sleep(80); // a stall on the source during the copy
+      Thread.sleep(500); // a stall on the source during the copy, far longer than the switchover here
       send(src, "2\n");
       monitor.awaitCount(HeartbeatSide.SOURCE, 2, Duration.ofSeconds(5)).join();
       send(dst, "3\n");
