@@ -73,27 +73,36 @@ public final class DemoCommand implements Callable<Integer> {
     DemoResult result;
     try {
       result = LabDemo.run(options, step -> printStep(out, step));
-    } catch (CompletionException | io.ferry.agent.lab.LabException | io.ferry.agent.lab.GuestBuildException e) {
+    } catch (RuntimeException | java.io.IOException e) {
       Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       spec.commandLine().getErr().println("ferry demo failed: " + cause.getMessage());
+      spec.commandLine().getErr().println("(the work directory with the console and QEMU logs is kept)");
       return 1;
     }
     out.println("results");
     out.printf("  %-34s %8d ms%n", "QEMU-reported downtime", result.qemuDowntimeMs());
     out.printf("  %-34s %8d ms%n", "QEMU-reported total migration time", result.qemuTotalTimeMs());
     out.printf("  %-34s %8.1f ms%n", "switchover gap (STOP -> RESUME)", millis(result.switchoverGap()));
-    if (result.heartbeatGap().isPresent()) {
-      HeartbeatGap gap = result.heartbeatGap().get();
-      out.printf("  %-34s %8.1f ms  (seq %d on %s -> seq %d on %s)%n", "guest heartbeat gap",
-          millis(gap.length()), gap.before().sequence(), side(gap.before()), gap.after().sequence(), side(gap.after()));
-    } else {
-      out.printf("  %-34s %s%n", "guest heartbeat gap", "no heartbeat seen");
+    printGap(out, "guest heartbeat gap at switchover", result.heartbeatSwitchoverGap());
+    if (!result.heartbeatGap().equals(result.heartbeatSwitchoverGap())) {
+      printGap(out, "longest heartbeat gap (migration)", result.heartbeatGap());
     }
+    out.printf("  %-34s %8.0f /s (before the migration; 1000/s is the goal)%n", "guest heartbeat rate", result.heartbeatsPerSecond());
     if (keep) {
       out.println("logs kept in " + result.workDir());
     }
     out.flush();
     return 0;
+  }
+
+  private static void printGap(PrintWriter out, String label, Optional<HeartbeatGap> found) {
+    if (found.isEmpty()) {
+      out.printf("  %-34s %s%n", label, "no heartbeat seen");
+      return;
+    }
+    HeartbeatGap gap = found.get();
+    out.printf("  %-34s %8.1f ms  (seq %d on %s -> seq %d on %s)%n", label, millis(gap.length()),
+        gap.before().sequence(), side(gap.before()), gap.after().sequence(), side(gap.after()));
   }
 
   private static void printStep(PrintWriter out, DemoStep step) {

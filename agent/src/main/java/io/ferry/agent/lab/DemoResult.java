@@ -12,7 +12,12 @@ import java.util.Optional;
  * @param qemuTotalTimeMs the source QEMU's {@code query-migrate} total-time
  * @param switchoverGap source STOP to destination RESUME, from QEMU's event timestamps
  * @param heartbeatGap the longest heartbeat silence from the start of the migration on: the
- *     downtime as the guest lived it
+ *     downtime as the guest lived it (usually the switchover; under load a stall on the source
+ *     during the copy can be longer)
+ * @param heartbeatSwitchoverGap the silence from the last source heartbeat to the first on the
+ *     destination
+ * @param heartbeatsPerSecond the rate the guest's heartbeat reached on the source before the
+ *     migration (the resolution of the heartbeat gap)
  * @param nicBackInGuest the guest on the destination reported the replugged NIC
  * @param workDir where the logs are (deleted afterwards unless kept)
  */
@@ -22,6 +27,8 @@ public record DemoResult(
     long qemuTotalTimeMs,
     Duration switchoverGap,
     Optional<HeartbeatGap> heartbeatGap,
+    Optional<HeartbeatGap> heartbeatSwitchoverGap,
+    double heartbeatsPerSecond,
     boolean nicBackInGuest,
     java.nio.file.Path workDir) {
   public DemoResult {

@@ -56,6 +56,7 @@ public final class GuestImageBuilder {
           "9pnet_virtio", "9p");
 
   /** Returns the guest to boot, building it first if the cache has no complete entry. */
+  @SuppressWarnings("try") // the lock is held for the try block's duration, never referenced
   public static GuestImage ensure(GuestBuildOptions options) {
     if (options.kernel().isPresent()) {
       return userSupplied(options.kernel().get(), options.initrd().orElseThrow());

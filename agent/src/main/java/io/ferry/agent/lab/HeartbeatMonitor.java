@@ -158,6 +158,18 @@ public final class HeartbeatMonitor implements AutoCloseable {
     return log == null ? 0 : log.size;
   }
 
+  /**
+   * Heartbeats per second that {@code side} delivered, from its first to its last heartbeat
+   * (0 with fewer than two).
+   */
+  public synchronized double ratePerSecond(HeartbeatSide side) {
+    SideLog log = sides.get(side);
+    if (log == null || log.size < 2) {
+      return 0;
+    }
+    return (log.size - 1) * 1e9 / (log.arrivals[log.size - 1] - log.arrivals[0]);
+  }
+
   /** Lines that were not a sequence number (should stay 0). */
   public synchronized long malformed() {
     return malformed;
@@ -210,6 +222,30 @@ public final class HeartbeatMonitor implements AutoCloseable {
     return best < 0
         ? Optional.empty()
         : Optional.of(new HeartbeatGap(Duration.ofNanos(best), bestBefore, bestAfter));
+  }
+
+  /**
+   * The silence around the switchover: from the last source heartbeat before the destination's
+   * first, to that first one. Empty until both sides have delivered. (Under load the guest can
+   * also stall on the source during the migration; {@link #largestGap()} reports that if longer.)
+   */
+  public synchronized Optional<HeartbeatGap> switchoverGap() {
+    SideLog source = sides.get(HeartbeatSide.SOURCE);
+    SideLog destination = sides.get(HeartbeatSide.DESTINATION);
+    if (source == null || destination == null || destination.size == 0) {
+      return Optional.empty();
+    }
+    long firstArrival = destination.arrivals[0];
+    int last = source.size - 1;
+    while (last >= 0 && source.arrivals[last] > firstArrival) {
+      last--;
+    }
+    if (last < 0) {
+      return Optional.empty();
+    }
+    Heartbeat before = new Heartbeat(HeartbeatSide.SOURCE, source.sequences[last], source.arrivals[last]);
+    Heartbeat after = new Heartbeat(HeartbeatSide.DESTINATION, destination.sequences[0], firstArrival);
+    return Optional.of(new HeartbeatGap(Duration.ofNanos(firstArrival - before.arrivalNanos()), before, after));
   }
 
   /** Completes when {@code side} has delivered at least {@code count} heartbeats in all. */

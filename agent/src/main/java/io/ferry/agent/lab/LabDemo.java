@@ -55,6 +55,7 @@ public final class LabDemo {
             .hotplug(options.hotplug())
             .accelerator(options.accelerator())
             .rootPorts(1);
+    boolean succeeded = false;
     try {
       t = System.nanoTime();
       try (LabPair pair = LabPair.start(machine, List.of(nic))) {
@@ -63,10 +64,13 @@ public final class LabDemo {
             "source pid " + pair.source().pid() + ", destination pid " + pair.destination().pid()
                 + " (-incoming defer)",
             t);
-        return migrate(pair, steps, options, workDir);
+        DemoResult result = migrate(pair, steps, options, workDir);
+        succeeded = true;
+        return result;
       }
     } finally {
-      if (!options.keepWorkDir()) {
+      // A failed run keeps its console and QEMU logs: they are the only evidence.
+      if (succeeded && !options.keepWorkDir()) {
         GuestImageBuilder.deleteRecursively(workDir);
       }
     }
@@ -105,6 +109,7 @@ public final class LabDemo {
       steps.done("unplug", "device_del " + NIC_ID + " -> DEVICE_DELETED (" + options.hotplug() + " hotplug)", t);
       source.awaitConsole(Pattern.compile("FERRY-NICS: none"), unplugDeadline, consoleMark).join();
 
+      double heartbeatRate = heartbeat.ratePerSecond(HeartbeatSide.SOURCE);
       t = System.nanoTime();
       long migrationStart = t;
       var stopped = src.awaitEvent(e -> e instanceof StopEvent, MIGRATE_DEADLINE);
@@ -157,6 +162,8 @@ public final class LabDemo {
           info.totalTimeMs() == null ? -1 : info.totalTimeMs(),
           switchover,
           heartbeat.largestGapBetween(migrationStart, Long.MAX_VALUE),
+          heartbeat.switchoverGap(),
+          heartbeatRate,
           true,
           workDir);
     }

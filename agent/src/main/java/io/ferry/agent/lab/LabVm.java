@@ -1,5 +1,7 @@
 package io.ferry.agent.lab;
 
+import io.ferry.qmp.QmpClient;
+import io.ferry.qmp.QmpOptions;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -12,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import io.ferry.qmp.QmpClient;
 
 /**
  * One lab QEMU: q35 with the lab guest, its console on QEMU's stdio (read by {@link ConsoleTail}),
@@ -24,6 +25,11 @@ import io.ferry.qmp.QmpClient;
 public final class LabVm implements AutoCloseable {
   /** How long {@link #close()} lets QEMU shut down in order before killing it. */
   static final Duration CLOSE_GRACE = Duration.ofSeconds(3);
+  /**
+   * QEMU greets on its monitor only once its main loop runs, after loading the guest; on a busy
+   * 2-core machine under TCG that took over 5 s (the QMP library's default).
+   */
+  static final Duration QMP_CONNECT_DEADLINE = Duration.ofSeconds(30);
   /** How long QMP {@code quit} may take before {@link #close()} falls back to signals. */
   static final Duration QUIT_DEADLINE = Duration.ofSeconds(1);
 
@@ -92,7 +98,7 @@ public final class LabVm implements AutoCloseable {
     return process.onExit().thenApply(Process::exitValue);
   }
 
-  /** The QEMU command line, as started (after the setpriv guard). */
+  /** The QEMU command line as started (the {@code setpriv} guard in front of it not shown). */
   public List<String> commandLine() {
     return commandLine;
   }
@@ -103,7 +109,7 @@ public final class LabVm implements AutoCloseable {
    */
   public synchronized CompletableFuture<QmpClient> qmp() {
     if (qmp == null || qmp.isCompletedExceptionally()) {
-      qmp = QmpClient.connect(qmpSocket());
+      qmp = QmpClient.connect(qmpSocket(), QmpOptions.defaults().withConnectTimeout(QMP_CONNECT_DEADLINE));
     }
     return qmp;
   }
@@ -366,8 +372,8 @@ public final class LabVm implements AutoCloseable {
       List<String> args = new ArrayList<>();
       args.add("qemu-system-x86_64");
       args.addAll(List.of("-name", name, "-no-user-config", "-nodefaults", "-display", "none", "-no-reboot"));
-      String machine = "q35,accel=" + accelerator.qemuName() + (intelIommu ? ",kernel-irqchip=split" : "");
-      args.addAll(List.of("-machine", machine));
+      args.addAll(List.of("-machine", "q35" + (intelIommu ? ",kernel-irqchip=split" : "")));
+      args.addAll(List.of("-accel", accelerator.qemuName()));
       args.addAll(List.of("-m", Integer.toString(memoryMiB), "-smp", Integer.toString(smp)));
       args.addAll(List.of("-kernel", image.kernel().toString(), "-initrd", image.initrd().toString()));
       // no_timer_check: under TCG on a busy host the boot-time IO-APIC timer check can miss its
@@ -430,6 +436,11 @@ public final class LabVm implements AutoCloseable {
     public CompletableFuture<LabVm> startAsync() {
       List<Path> sockets =
           List.of(qmpSocket(workDir, name), agentQmpSocket(workDir, name), heartbeatSocket(workDir, name));
+      try {
+        HostPrerequisites.ensure(HostPrerequisites.forRunningVms(), line -> {});
+      } catch (GuestBuildException missing) {
+        return CompletableFuture.failedFuture(new LabException(missing.getMessage(), missing));
+      }
       try {
         Files.createDirectories(workDir);
         for (Path socket : sockets) {

@@ -50,6 +50,16 @@ final class SocketFiles {
           key.reset();
         }
       }
+      // QEMU binds (the file appears) and then listens; a connect in between is refused.
+      // The kernel offers no event for listen(), so: a short bounded re-check.
+      while (!sockets.stream().allMatch(SocketFiles::isListening)) {
+        if (System.nanoTime() > end || !owner.isAlive()) {
+          ready.completeExceptionally(
+              new LabException("QEMU created but never listened on " + sockets));
+          return;
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      }
       ready.complete(null);
     } catch (ClosedWatchServiceException e) {
       ready.completeExceptionally(new LabException("QEMU exited before creating its sockets"));
@@ -60,6 +70,27 @@ final class SocketFiles {
       ready.completeExceptionally(e);
     }
   }
+
+  /** Whether a unix socket is bound at {@code path} and listening (__SO_ACCEPTCON in /proc/net/unix). */
+  static boolean isListening(Path path) {
+    try {
+      String target = path.toAbsolutePath().toString();
+      for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
+        String[] fields = line.trim().split("\\s+");
+        // Num RefCount Protocol Flags Type St Inode Path
+        if (fields.length >= 8 && fields[7].equals(target)) {
+          if ((Long.parseLong(fields[3], 16) & ACCEPTCON) != 0) {
+            return true;
+          }
+        }
+      }
+      return false;
+    } catch (IOException | NumberFormatException e) {
+      return Files.exists(path); // no /proc/net/unix to ask: existence is the best we know
+    }
+  }
+
+  private static final long ACCEPTCON = 0x10000;
 
   private static void closeQuietly(WatchService watcher) {
     try {

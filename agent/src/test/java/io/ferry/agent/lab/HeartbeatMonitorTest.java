@@ -53,6 +53,30 @@ class HeartbeatMonitorTest {
       assertThat(monitor.count()).isEqualTo(7);
       assertThat(monitor.lastSeen().orElseThrow().sequence()).isEqualTo(125);
       assertThat(monitor.malformed()).isZero();
+      assertThat(monitor.switchoverGap()).contains(gap);
+    }
+  }
+
+  @Test
+  void switchoverGapIsReportedApartFromALongerStallOnTheSource() throws Exception {
+    try (ServerSocketChannel source = listen("s2"); ServerSocketChannel destination = listen("d2");
+        HeartbeatMonitor monitor = HeartbeatMonitor.connect(dir.resolve("s2"), dir.resolve("d2"));
+        SocketChannel src = source.accept(); SocketChannel dst = destination.accept()) {
+      send(src, "1\n");
+      monitor.awaitCount(HeartbeatSide.SOURCE, 1, Duration.ofSeconds(5)).join();
+      Thread.sleep(500); // a stall on the source during the copy, far longer than the switchover here
+      send(src, "2\n");
+      monitor.awaitCount(HeartbeatSide.SOURCE, 2, Duration.ofSeconds(5)).join();
+      send(dst, "3\n");
+      monitor.awaitCount(HeartbeatSide.DESTINATION, 1, Duration.ofSeconds(5)).join();
+
+      HeartbeatGap switchover = monitor.switchoverGap().orElseThrow();
+      assertThat(switchover.before().sequence()).isEqualTo(2);
+      assertThat(switchover.after().sequence()).isEqualTo(3);
+      assertThat(switchover.sequenceContinuous()).isTrue();
+      HeartbeatGap largest = monitor.largestGap().orElseThrow();
+      assertThat(largest.after().sequence()).isEqualTo(2);
+      assertThat(largest.length()).isGreaterThan(switchover.length());
     }
   }
 

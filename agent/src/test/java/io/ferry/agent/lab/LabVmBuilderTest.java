@@ -17,13 +17,20 @@ class LabVmBuilderTest {
   @Test
   void defaultMachineIsQ35TcgWithConsoleHeartbeatQmpAndRootPorts() {
     List<String> args = LabVm.builder("vm", Path.of("/w"), image).rootPorts(2).qemuCommand();
-    assertThat(after(args, "-machine")).isEqualTo("q35,accel=tcg");
+    assertThat(after(args, "-machine")).isEqualTo("q35");
+    assertThat(after(args, "-accel")).isEqualTo("tcg");
     assertThat(after(args, "-m")).isEqualTo("256");
     assertThat(args).containsSubsequence("-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console");
     assertThat(args).contains("socket,id=heartbeat,path=/w/vm.heartbeat.sock,server=on,wait=off");
     assertThat(args).contains("socket,id=qmp,path=/w/vm.qmp.sock,server=on,wait=off");
     assertThat(args).contains("pcie-root-port,id=rp1,bus=pcie.0,chassis=1", "pcie-root-port,id=rp2,bus=pcie.0,chassis=2");
     assertThat(args).doesNotContain("-S", "-incoming", "-global");
+  }
+
+  @Test
+  void acceleratorIsASetting() {
+    assertThat(after(LabVm.builder("vm", Path.of("/w"), image).accelerator(Accelerator.KVM).qemuCommand(), "-accel"))
+        .isEqualTo("kvm");
   }
 
   @Test
@@ -43,7 +50,7 @@ class LabVmBuilderTest {
   void iommuAndHostRootShareForVfioInsideTheGuest() {
     List<String> args =
         LabVm.builder("vm", Path.of("/w"), image).intelIommu(true).shareHostRoot(true).memoryMiB(1024).smp(2).qemuCommand();
-    assertThat(after(args, "-machine")).isEqualTo("q35,accel=tcg,kernel-irqchip=split");
+    assertThat(after(args, "-machine")).isEqualTo("q35,kernel-irqchip=split");
     assertThat(args).contains("intel-iommu,intremap=on,caching-mode=on", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot");
     assertThat(after(args, "-append")).contains("intel_iommu=on");
     assertThat(after(args, "-smp")).isEqualTo("2");

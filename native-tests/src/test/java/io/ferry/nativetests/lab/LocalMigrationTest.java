@@ -60,14 +60,25 @@ class LocalMigrationTest {
       var resume = dst.awaitEvent(e -> e instanceof ResumeEvent, DEADLINE);
       dst.cont().join();
       QmpEvent resumed = resume.join();
-      heartbeat.awaitCount(HeartbeatSide.DESTINATION, 200, DEADLINE).join();
+      try {
+        heartbeat.awaitCount(HeartbeatSide.DESTINATION, 200, DEADLINE).join();
+      } catch (RuntimeException e) {
+        // Keep the evidence: the temporary work directory goes away with the test.
+        List<String> console = pair.destination().consoleLines();
+        throw new AssertionError(
+            "the guest did not heartbeat on the destination after cont; its console ends with: "
+                + console.subList(Math.max(0, console.size() - 40), console.size()),
+            e);
+      }
 
       assertThat(destinationBeatsWhilePaused).as("no heartbeat before cont").isZero();
       MigrationInfo info = src.queryMigrate().join();
       Duration downtime = Duration.ofMillis(info.downtimeMs());
       Duration switchover =
           Duration.ofNanos((resumed.timestamp().epochMicros() - stop.join().timestamp().epochMicros()) * 1000);
-      HeartbeatGap gap = heartbeat.largestGapBetween(migrationStart, Long.MAX_VALUE).orElseThrow();
+      HeartbeatGap gap = heartbeat.switchoverGap().orElseThrow();
+      assertThat(heartbeat.largestGapBetween(migrationStart, Long.MAX_VALUE).orElseThrow().length())
+          .as("the longest silence of the migration is at least the switchover's").isGreaterThanOrEqualTo(gap.length());
 
       assertThat(gap.before().side()).as("the silence starts on the source: " + gap).isEqualTo(HeartbeatSide.SOURCE);
       assertThat(gap.after().side()).as("and ends on the destination: " + gap).isEqualTo(HeartbeatSide.DESTINATION);
