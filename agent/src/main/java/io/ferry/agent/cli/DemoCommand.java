@@ -1,13 +1,13 @@
 package io.ferry.agent.cli;
 
 import io.ferry.agent.lab.Accelerator;
-import io.ferry.agent.lab.DemoOptions;
-import io.ferry.agent.lab.DemoResult;
-import io.ferry.agent.lab.DemoStep;
+import io.ferry.agent.demo.DemoOptions;
+import io.ferry.agent.demo.DemoResult;
+import io.ferry.agent.demo.DemoStep;
 import io.ferry.agent.lab.GuestBuildOptions;
 import io.ferry.agent.lab.HeartbeatGap;
 import io.ferry.agent.lab.Hotplug;
-import io.ferry.agent.lab.LabDemo;
+import io.ferry.agent.demo.LabDemo;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -86,6 +86,12 @@ public final class DemoCommand implements Callable<Integer> {
     printGap(out, "guest heartbeat gap at switchover", result.heartbeatSwitchoverGap());
     if (!result.heartbeatGap().equals(result.heartbeatSwitchoverGap())) {
       printGap(out, "longest heartbeat gap (migration)", result.heartbeatGap());
+    }
+    result.figures().deviceAbsenceUs().forEach((device, us) ->
+        out.printf("  %-34s %8.1f ms%n", "NIC absence (" + device + ")", us / 1000.0));
+    if (result.figures().ferryOverheadUs() != null) {
+      out.printf("  %-34s %8.1f ms  (wall time not spent waiting on QEMU or the guest)%n",
+          "ferry's own overhead", result.figures().ferryOverheadUs() / 1000.0);
     }
     out.printf("  %-34s %8.0f /s (before the migration; 1000/s is the goal)%n", "guest heartbeat rate", result.heartbeatsPerSecond());
     if (keep) {

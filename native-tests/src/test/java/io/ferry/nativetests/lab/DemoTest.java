@@ -3,14 +3,14 @@ package io.ferry.nativetests.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.agent.lab.Accelerator;
-import io.ferry.agent.lab.DemoOptions;
-import io.ferry.agent.lab.DemoResult;
-import io.ferry.agent.lab.DemoStep;
+import io.ferry.agent.demo.DemoOptions;
+import io.ferry.agent.demo.DemoResult;
+import io.ferry.agent.demo.DemoStep;
 import io.ferry.agent.lab.GuestBuildOptions;
 import io.ferry.agent.lab.HeartbeatGap;
 import io.ferry.agent.lab.HeartbeatSide;
 import io.ferry.agent.lab.Hotplug;
-import io.ferry.agent.lab.LabDemo;
+import io.ferry.agent.demo.LabDemo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code ferry demo}'s sequence, end to end on a real QEMU pair. */
+/** {@code ferry demo}'s sequence (ferry's orchestrator on the lab), end to end on a real QEMU pair. */
 @ExtendWith(NoLeftoverQemu.class)
 class DemoTest {
   @TempDir Path tempDir;
@@ -37,7 +37,8 @@ class DemoTest {
             printed::add);
 
     assertThat(printed).extracting(DemoStep::name)
-        .containsExactly("guest", "start", "boot", "prepare", "unplug", "migrate", "replug", "commit", "verify");
+        .containsExactly(
+            "guest", "start", "boot", "preflight", "unplug", "migrate", "replug", "commit", "cleanup", "verify");
     assertThat(result.steps()).isEqualTo(printed);
     assertThat(result.nicBackInGuest()).isTrue();
     assertThat(result.qemuDowntimeMs()).isNotNegative();
@@ -50,6 +51,8 @@ class DemoTest {
     assertThat(gap.length().plusMillis(2)).isGreaterThanOrEqualTo(result.switchoverGap());
     assertThat(result.heartbeatGap().orElseThrow().length()).isGreaterThanOrEqualTo(gap.length());
     assertThat(result.switchoverGap().plusMillis(2)).isGreaterThanOrEqualTo(Duration.ofMillis(result.qemuDowntimeMs()));
+    assertThat(result.figures().deviceAbsenceUs()).containsKey("hostnet1");
+    assertThat(result.figures().ferryOverheadUs()).isNotNull();
     assertThat(workDir).as("the work directory is removed unless kept").doesNotExist();
   }
 }

@@ -1,5 +1,8 @@
-package io.ferry.agent.lab;
+package io.ferry.agent.demo;
 
+import io.ferry.agent.lab.Accelerator;
+import io.ferry.agent.lab.GuestBuildOptions;
+import io.ferry.agent.lab.Hotplug;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;

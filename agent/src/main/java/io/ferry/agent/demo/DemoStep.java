@@ -1,4 +1,4 @@
-package io.ferry.agent.lab;
+package io.ferry.agent.demo;
 
 import java.time.Duration;
 

@@ -1,4 +1,7 @@
-package io.ferry.agent.lab;
+package io.ferry.agent.demo;
+
+import io.ferry.agent.event.MigrationFigures;
+import io.ferry.agent.lab.HeartbeatGap;
 
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +22,7 @@ import java.util.Optional;
  * @param heartbeatsPerSecond the rate the guest's heartbeat reached on the source before the
  *     migration (the resolution of the heartbeat gap)
  * @param nicBackInGuest the guest on the destination reported the replugged NIC
+ * @param figures everything the orchestrator measured (device absence, phases, ferry overhead)
  * @param workDir where the logs are (deleted afterwards unless kept)
  */
 public record DemoResult(
@@ -30,6 +34,7 @@ public record DemoResult(
     Optional<HeartbeatGap> heartbeatSwitchoverGap,
     double heartbeatsPerSecond,
     boolean nicBackInGuest,
+    MigrationFigures figures,
     java.nio.file.Path workDir) {
   public DemoResult {
     steps = List.copyOf(steps);
