@@ -31,11 +31,16 @@ public record PciAddress(int domain, int bus, int device, int function) implemen
       throw new IllegalArgumentException(
           "not a PCI address: '" + printable(text) + "'; expected DDDD:BB:DD.F in hex, e.g. 0000:03:00.1");
     }
-    return new PciAddress(
-        Integer.parseInt(m.group(1), 16),
-        Integer.parseInt(m.group(2), 16),
-        Integer.parseInt(m.group(3), 16),
-        Integer.parseInt(m.group(4), 16));
+    try {
+      return new PciAddress(
+          Integer.parseInt(m.group(1), 16),
+          Integer.parseInt(m.group(2), 16),
+          Integer.parseInt(m.group(3), 16),
+          Integer.parseInt(m.group(4), 16));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "not a PCI address: '" + text + "': " + e.getMessage() + "; expected DDDD:BB:DD.F", e);
+    }
   }
 
   /** The device's directory in sysfs. */

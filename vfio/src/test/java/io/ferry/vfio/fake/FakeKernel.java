@@ -376,7 +376,9 @@ public final class FakeKernel implements SysFs, ModuleLoader, VfControl, GroupPr
     link(driverDir(driver) + "/" + bdf, dir);
     if (netDrivers.contains(driver) && netNames.containsKey(bdf)) {
       mkdirs(dir + "/net/" + netNames.get(bdf));
-      file(dir + "/net/" + netNames.get(bdf) + "/address", "52:54:00:00:00:" + bdf.substring(8, 10) + "\n");
+      PciAddress a = PciAddress.parse(bdf);
+      String mac = String.format("52:54:00:%02x:%02x:%02x", a.bus(), a.device(), a.function());
+      file(dir + "/net/" + netNames.get(bdf) + "/address", mac + "\n");
     }
     if (driver.equals("vfio-pci") && groups.containsKey(bdf)) {
       file("/dev/vfio/" + groups.get(bdf), "");
