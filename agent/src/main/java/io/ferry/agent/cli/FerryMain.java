@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = FerryVersion.class,
     description = "Live-migrates QEMU VMs holding passthrough NICs, speaking QMP directly.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, DevicesCommand.class})
 public final class FerryMain implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
