@@ -1,6 +1,7 @@
 package io.ferry.vfio;
 
 import io.ferry.vfio.nativeio.NativeFile;
+import io.ferry.vfio.netlink.LinkInfo;
 import io.ferry.vfio.sysfs.RootedSysFs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,6 +66,13 @@ public final class InGuestCheck {
     }
     PciAddress nic = solo.get().address();
     int group = solo.get().iommuGroup().getAsInt();
+
+    // rtnetlink on a real NIC without SR-IOV: the link answers, with no VF list.
+    NetInterface netdev = solo.get().netInterfaces().get(0);
+    LinkInfo link = new RtnetlinkVfControl().getLink(netdev.name());
+    check("rtnetlink-getlink", link.name().equals(netdev.name()) && link.mac().equals(Optional.of(netdev.mac()))
+            && link.vfs().isEmpty() && link.index() > 1,
+        link.toString());
 
     long start = System.nanoTime();
     PreparedDevice prepared = devices.prepare(PrepareRequest.of(nic));

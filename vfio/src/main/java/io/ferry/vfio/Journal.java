@@ -49,6 +49,37 @@ public final class Journal {
     }
   }
 
+  /**
+   * Holds an exclusive lock (a {@code .lock} file beside the journal) so that two processes (the
+   * agent and a CLI) never prepare or release devices at the same time. Blocks until it is free.
+   */
+  public Lock lock() throws IOException {
+    Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
+    Path parent = lockFile.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try {
+      return new Lock(channel, channel.lock());
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** An exclusive hold on the journal; close it to let others in. */
+  public record Lock(FileChannel channel, java.nio.channels.FileLock fileLock) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      try {
+        fileLock.release();
+      } finally {
+        channel.close();
+      }
+    }
+  }
+
   /** Every complete entry; a torn last line (a crash mid-append) is skipped. */
   public synchronized List<JournalEntry> entries() throws IOException {
     if (!Files.exists(file)) {

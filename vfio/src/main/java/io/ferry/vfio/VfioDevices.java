@@ -105,6 +105,15 @@ public final class VfioDevices {
    * node present, group VIABLE and the container speaking VFIO API 0 with a type1 IOMMU.
    */
   public synchronized PreparedDevice prepare(PrepareRequest request) throws DeviceOperationException {
+    try (Journal.Lock held = lockJournal(request.address())) {
+      return prepareLocked(request);
+    } catch (IOException e) {
+      throw new DeviceOperationException(request.address(), Outcome.NOT_RESTORED,
+          "cannot release the journal lock: " + e.getMessage(), List.of(), List.of(), e);
+    }
+  }
+
+  private PreparedDevice prepareLocked(PrepareRequest request) throws DeviceOperationException {
     PciAddress address = request.address();
     Checked checked = check(request);
     PciDevice device = checked.device();
@@ -148,6 +157,15 @@ public final class VfioDevices {
 
   /** Puts back a device ferry prepared: original driver, driver_override, netdev, VF settings. */
   public synchronized ReleasedDevice release(PciAddress address) throws DeviceOperationException {
+    try (Journal.Lock held = lockJournal(address)) {
+      return releaseLocked(address);
+    } catch (IOException e) {
+      throw new DeviceOperationException(address, Outcome.NOT_RESTORED,
+          "cannot release the journal lock: " + e.getMessage(), List.of(), List.of(), e);
+    }
+  }
+
+  private ReleasedDevice releaseLocked(PciAddress address) throws DeviceOperationException {
     List<JournalEntry> session;
     try {
       session = journal.latestSessions().get(address);
@@ -180,14 +198,14 @@ public final class VfioDevices {
    * Undoes every prepare or release the journal shows as interrupted (a crash between steps):
    * each such device is put back as it was found. Run it when the agent starts.
    */
-  public synchronized List<ReleasedDevice> recover() throws DeviceOperationException {
-    Map<PciAddress, List<JournalEntry>> sessions;
-    try {
-      sessions = journal.latestSessions();
-    } catch (IOException e) {
-      throw new DeviceOperationException(PciAddress.parse("0000:00:00.0"), Outcome.REFUSED,
-          "cannot read the journal " + journal.file() + ": " + e.getMessage(), List.of(), List.of(), e);
+  public synchronized List<ReleasedDevice> recover() throws DeviceOperationException, IOException {
+    try (Journal.Lock held = journal.lock()) {
+      return recoverLocked();
     }
+  }
+
+  private List<ReleasedDevice> recoverLocked() throws DeviceOperationException, IOException {
+    Map<PciAddress, List<JournalEntry>> sessions = journal.latestSessions();
     List<ReleasedDevice> recovered = new ArrayList<>();
     for (Map.Entry<PciAddress, List<JournalEntry>> entry : sessions.entrySet()) {
       Kind lastKind = last(entry.getValue()).kind();
@@ -208,6 +226,15 @@ public final class VfioDevices {
       }
     }
     return recovered;
+  }
+
+  private Journal.Lock lockJournal(PciAddress address) throws DeviceOperationException {
+    try {
+      return journal.lock();
+    } catch (IOException e) {
+      throw new DeviceOperationException(address, Outcome.REFUSED,
+          "cannot lock the journal " + journal.file() + ": " + e.getMessage(), List.of(), List.of(), e);
+    }
   }
 
   // ---- checks (no change yet) ----

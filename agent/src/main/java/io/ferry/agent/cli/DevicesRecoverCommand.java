@@ -32,7 +32,7 @@ final class DevicesRecoverCommand implements Callable<Integer> {
       out.println(recovered.isEmpty() ? "nothing to recover" : recovered.size() + " device(s) recovered");
       out.flush();
       return 0;
-    } catch (DeviceOperationException e) {
+    } catch (DeviceOperationException | java.io.IOException e) {
       spec.commandLine().getErr().println("ferry devices recover: " + e.getMessage());
       spec.commandLine().getErr().flush();
       return 1;
