@@ -31,11 +31,20 @@ public final class InGuestCheck {
   }
 
   public static void main(String[] args) throws Exception {
-    InGuestCheck check = new InGuestCheck(Path.of(args.length > 0 ? args[0] : "/tmp/ferry-inguest"));
-    check.run();
+    System.exit(runAll(Path.of(args.length > 0 ? args[0] : "/tmp/ferry-inguest")) ? 0 : 1);
+  }
+
+  /** Runs every check, printing one line each and then {@code INGUEST-CHECK=OK|FAIL}; true when all passed. */
+  public static boolean runAll(Path stateDir) {
+    InGuestCheck check = new InGuestCheck(stateDir);
+    try {
+      check.run();
+    } catch (Exception | AssertionError e) {
+      check.check("run", false, e.toString());
+    }
     System.out.println(check.failures.isEmpty() ? "INGUEST-CHECK=OK" : "INGUEST-CHECK=FAIL " + check.failures);
     System.out.flush();
-    System.exit(check.failures.isEmpty() ? 0 : 1);
+    return check.failures.isEmpty();
   }
 
   private void check(String name, boolean ok, String detail) {

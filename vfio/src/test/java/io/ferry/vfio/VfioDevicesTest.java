@@ -339,6 +339,42 @@ class VfioDevicesTest {
   }
 
   @Test
+  void crashDuringReleaseIsFinishedByJournalReplay() throws Exception {
+    PciAddress vf = plainVf();
+    devices().prepare(new PrepareRequest(vf, Optional.of("52:54:00:00:00:05"), OptionalInt.empty(),
+        Optional.empty(), Optional.empty(), false));
+    kernel.crashAfterWriting("/sys/bus/pci/drivers/vfio-pci/unbind");
+
+    assertThatThrownBy(() -> devices().release(vf)).isInstanceOf(SimulatedCrash.class);
+    assertThat(describe(vf).driver()).isEmpty();
+    assertThat(devices().prepared()).isEmpty();
+
+    List<ReleasedDevice> recovered = devices().recover();
+
+    assertThat(recovered).extracting(ReleasedDevice::driver).containsExactly(Optional.of("igbvf"));
+    assertThat(describe(vf).netInterfaces()).extracting(NetInterface::name).containsExactly("enp3s0f0v0");
+    assertThat(kernel.vf("enp3s0f0", 0)).isEqualTo(VF_AS_FOUND);
+    assertThat(new Journal(journalFile).entries()).last()
+        .extracting(JournalEntry::kind).isEqualTo(JournalEntry.Kind.RELEASED);
+  }
+
+  @Test
+  void prepareAsyncRunsOnTheGivenExecutorAndCompletesExceptionallyOnRefusal() throws Exception {
+    PciAddress vf = plainVf();
+    java.util.concurrent.ExecutorService blocking = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      assertThat(devices().prepareAsync(PrepareRequest.of(vf), blocking).get().boundByFerry()).isTrue();
+      assertThat(devices().prepareAsync(PrepareRequest.of(vf), blocking))
+          .failsWithin(Duration.ofSeconds(5))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .withCauseInstanceOf(DeviceOperationException.class);
+      assertThat(devices().releaseAsync(vf, blocking).get().driver()).contains("igbvf");
+    } finally {
+      blocking.shutdownNow();
+    }
+  }
+
+  @Test
   void releaseAfterARestartUsesTheJournal() throws Exception {
     PciAddress vf = plainVf();
     devices().prepare(new PrepareRequest(vf, Optional.of("52:54:00:00:00:03"), OptionalInt.empty(),
