@@ -28,7 +28,6 @@ import java.util.concurrent.Executor;
  */
 public final class VfioDevices {
   public static final String VFIO_PCI = "vfio-pci";
-  private static final Set<String> ISOLATING_DRIVERS = Set.of(VFIO_PCI, "pci-stub");
   private static final String DRIVERS = "/sys/bus/pci/drivers";
 
   private final SysFs sysfs;
@@ -38,6 +37,8 @@ public final class VfioDevices {
   private final GroupProbe groupProbe;
   private final Journal journal;
   private final VfioTimeouts timeouts;
+  private final PrepareChecks checks;
+  private final DeviceRestorer restorer;
 
   public VfioDevices(
       SysFs sysfs, ModuleLoader modules, VfControl vfControl, GroupProbe groupProbe, Journal journal, VfioTimeouts timeouts) {
@@ -48,6 +49,8 @@ public final class VfioDevices {
     this.groupProbe = groupProbe;
     this.journal = journal;
     this.timeouts = timeouts;
+    this.checks = new PrepareChecks(discovery, journal);
+    this.restorer = new DeviceRestorer(sysfs, discovery, vfControl, timeouts);
   }
 
   /** The host's real kernel: sysfs under /, modprobe, rtnetlink and VFIO ioctls. */
@@ -115,7 +118,7 @@ public final class VfioDevices {
 
   private PreparedDevice prepareLocked(PrepareRequest request) throws DeviceOperationException {
     PciAddress address = request.address();
-    Checked checked = check(request);
+    PrepareChecks.Checked checked = checks.check(request);
     PciDevice device = checked.device();
     FoundState found = FoundState.of(device, checked.pfInterface());
     boolean alreadyOnVfio = device.isBoundTo(VFIO_PCI);
@@ -180,12 +183,12 @@ public final class VfioDevices {
     if (last(session).kind() != Kind.PREPARED) {
       throw DeviceOperationException.refused(address, "an interrupted operation on this device is in the journal; run recovery first");
     }
-    Recorded recorded = Recorded.of(session);
+    RecordedSession recorded = RecordedSession.of(session);
     boolean boundByFerry = Boolean.parseBoolean(last(session).facts().getOrDefault("boundByFerry", "false"));
     List<String> undone = new ArrayList<>();
     try {
       journal.append(address, Kind.RELEASE_BEGIN, null, Map.of());
-      restore(address, recorded, undone, true);
+      restorer.restore(address, recorded, undone, true);
       journal.append(address, Kind.RELEASED, null, Map.of());
       return new ReleasedDevice(address, discovery.driver(address), !boundByFerry, undone);
     } catch (Exception e) {
@@ -213,10 +216,10 @@ public final class VfioDevices {
         continue;
       }
       PciAddress address = entry.getKey();
-      Recorded recorded = Recorded.of(entry.getValue());
+      RecordedSession recorded = RecordedSession.of(entry.getValue());
       List<String> undone = new ArrayList<>();
       try {
-        restore(address, recorded, undone, lastKind == Kind.RELEASE_BEGIN);
+        restorer.restore(address, recorded, undone, lastKind == Kind.RELEASE_BEGIN);
         journal.append(address, lastKind == Kind.RELEASE_BEGIN ? Kind.RELEASED : Kind.ROLLED_BACK, null,
             Map.of("recovered", "true"));
         recovered.add(new ReleasedDevice(address, discovery.driver(address), false, undone));
@@ -234,74 +237,6 @@ public final class VfioDevices {
     } catch (IOException e) {
       throw new DeviceOperationException(address, Outcome.REFUSED,
           "cannot lock the journal " + journal.file() + ": " + e.getMessage(), List.of(), List.of(), e);
-    }
-  }
-
-  // ---- checks (no change yet) ----
-
-  private record Checked(PciDevice device, Optional<String> pfInterface) {}
-
-  private Checked check(PrepareRequest request) throws DeviceOperationException {
-    PciAddress address = request.address();
-    try {
-      Map<PciAddress, List<JournalEntry>> sessions = journal.latestSessions();
-      List<JournalEntry> session = sessions.get(address);
-      if (session != null && last(session).kind() == Kind.PREPARED) {
-        throw DeviceOperationException.refused(address, "already prepared by ferry (journal " + journal.file() + "); release it first");
-      }
-      if (session != null && last(session).kind() != Kind.RELEASED && last(session).kind() != Kind.ROLLED_BACK) {
-        throw DeviceOperationException.refused(address, "an interrupted operation on this device is in the journal; run recovery first");
-      }
-      PciDevice device = discovery.find(address)
-          .orElseThrow(() -> DeviceOperationException.refused(address, "no PCI device at this address"));
-      if (!device.isEndpoint()) {
-        throw DeviceOperationException.refused(address, String.format(
-            "is a bridge (class 0x%06x), not an endpoint device", device.pciClass()));
-      }
-      if (device.iommuGroup().isEmpty()) {
-        if (!request.allowNoIommu()) {
-          throw DeviceOperationException.refused(address, "has no IOMMU group: the IOMMU is off or absent"
-              + " (intel_iommu=on / amd_iommu=on); allow it explicitly to pass it through without DMA isolation");
-        }
-      } else {
-        checkGroupMembers(device);
-      }
-      Optional<String> pfInterface = Optional.empty();
-      if (device.physfn().isPresent()) {
-        pfInterface = discovery.netInterfaces(device.physfn().get()).stream().map(NetInterface::name).findFirst();
-      }
-      if (request.changesVfSettings()) {
-        if (!device.isVirtualFunction() || device.vfIndex().isEmpty()) {
-          throw DeviceOperationException.refused(address, "is not an SR-IOV VF: MAC/VLAN/spoofchk/trust are set through a PF");
-        }
-        if (pfInterface.isEmpty()) {
-          throw DeviceOperationException.refused(address, "its PF " + device.physfn().get()
-              + " has no network interface to set the VF's settings through");
-        }
-      }
-      return new Checked(device, pfInterface);
-    } catch (IOException e) {
-      throw new DeviceOperationException(address, Outcome.REFUSED, "cannot read its state: " + e.getMessage(),
-          List.of(), List.of(), e);
-    }
-  }
-
-  private void checkGroupMembers(PciDevice device) throws IOException, DeviceOperationException {
-    int group = device.iommuGroup().getAsInt();
-    for (PciAddress member : device.iommuGroupMembers()) {
-      if (member.equals(device.address())) {
-        continue;
-      }
-      Optional<PciDevice> other = discovery.find(member);
-      if (other.isEmpty() || other.get().isBridge()) {
-        continue;
-      }
-      Optional<String> driver = other.get().driver();
-      if (driver.isPresent() && !ISOLATING_DRIVERS.contains(driver.get())) {
-        throw DeviceOperationException.refused(device.address(), "IOMMU group " + group + " is shared with "
-            + member + ", which is bound to host driver " + driver.get()
-            + "; every other member must be driverless, on vfio-pci or pci-stub, or a bridge");
-      }
     }
   }
 
@@ -346,7 +281,7 @@ public final class VfioDevices {
     done.add("driver_override set to vfio-pci");
     if (device.driver().isPresent()) {
       step(address, Step.UNBOUND, steps);
-      sysfs.write(driverPath(device.driver().get()) + "/unbind", address.toString());
+      sysfs.write(DeviceRestorer.driverPath(device.driver().get()) + "/unbind", address.toString());
       done.add("unbound from " + device.driver().get());
     }
     step(address, Step.PROBED, steps);
@@ -407,7 +342,7 @@ public final class VfioDevices {
     List<String> undone = new ArrayList<>();
     String reason = "prepare failed: " + failure.getMessage();
     try {
-      restore(address, new Recorded(found, saved, steps), undone, false);
+      restorer.restore(address, new RecordedSession(found, saved, steps), undone, false);
       journal.append(address, Kind.ROLLED_BACK, null, Map.of("reason", String.valueOf(failure.getMessage())));
       // Before the first change to the device (loading a module does not count) it is a refusal.
       Outcome outcome = steps.isEmpty() ? Outcome.REFUSED : Outcome.RESTORED;
@@ -419,92 +354,9 @@ public final class VfioDevices {
     }
   }
 
-  /** What a journal session says about a device: as found, saved VF settings, changes begun. */
-  private record Recorded(FoundState found, Optional<VfInfo> savedVf, Set<Step> steps) {
-    static Recorded of(List<JournalEntry> session) {
-      FoundState found = FoundState.fromFacts(session.get(0).facts());
-      Optional<VfInfo> saved = Optional.empty();
-      EnumSet<Step> steps = EnumSet.noneOf(Step.class);
-      for (JournalEntry e : session) {
-        if (e.kind() == Kind.VF_SAVED) {
-          saved = Optional.of(VfFacts.fromFacts(e.facts()));
-        } else if (e.kind() == Kind.STEP && e.step() != null) {
-          steps.add(e.step());
-        }
-      }
-      return new Recorded(found, saved, steps);
-    }
-  }
-
-  /**
-   * Puts back what the recorded steps may have changed, in the order a release does it:
-   * driver_override, original driver, its netdev, then the VF settings on the PF. Each part is
-   * idempotent, so replaying it after a crash that hit before the change is harmless.
-   */
-  private void restore(PciAddress address, Recorded recorded, List<String> undone, boolean awaitNetdev)
-      throws IOException {
-    FoundState found = recorded.found();
-    Set<Step> steps = recorded.steps();
-    if (steps.contains(Step.OVERRIDE_SET)) {
-      // An empty write clears the override; the kernel wants at least a newline to see a write.
-      sysfs.write(address.sysfsPath() + "/driver_override", found.driverOverride().orElse("\n"));
-      undone.add("driver_override restored to " + found.driverOverride().orElse("(none)"));
-    }
-    boolean rebound = false;
-    if (steps.contains(Step.UNBOUND) || steps.contains(Step.PROBED)) {
-      Optional<String> current = discovery.driver(address);
-      if (!current.equals(found.driver())) {
-        if (current.isPresent()) {
-          sysfs.write(driverPath(current.get()) + "/unbind", address.toString());
-          undone.add("unbound from " + current.get());
-        }
-        if (found.driver().isPresent()) {
-          rebind(address, found.driver().get());
-          undone.add("rebound to " + found.driver().get());
-          rebound = true;
-        }
-      }
-    }
-    if ((rebound || awaitNetdev) && !found.netInterfaces().isEmpty() && found.driver().isPresent()) {
-      boolean back = BoundedWait.until(() -> !discovery.netInterfaces(address).isEmpty(), timeouts.netdev(),
-          timeouts.pollInterval());
-      if (!back) {
-        throw new IOException(found.driver().get() + " is bound again but network interface "
-            + found.netInterfaces() + " did not return within " + BoundedWait.describe(timeouts.netdev()));
-      }
-      undone.add("network interface back: " + discovery.netInterfaces(address).stream().map(NetInterface::name).toList());
-    }
-    if (steps.contains(Step.VF_CONFIGURED) && recorded.savedVf().isPresent() && found.pfInterface().isPresent()) {
-      vfControl.apply(found.pfInterface().get(), VfChange.restoring(recorded.savedVf().get()));
-      undone.add("VF " + recorded.savedVf().get().vf() + " settings restored on " + found.pfInterface().get());
-    }
-  }
-
-  private void rebind(PciAddress address, String driver) throws IOException {
-    try {
-      sysfs.write(driverPath(driver) + "/bind", address.toString());
-    } catch (IOException bindFailure) {
-      // The original driver may have been bound by id match: let the kernel probe again.
-      sysfs.write("/sys/bus/pci/drivers_probe", address.toString());
-    }
-    boolean back = BoundedWait.until(() -> discovery.driver(address).filter(driver::equals).isPresent(),
-        timeouts.bind(), timeouts.pollInterval());
-    if (!back) {
-      throw new IOException("could not rebind to " + driver + " within " + BoundedWait.describe(timeouts.bind())
-          + ": driver is " + discovery.driver(address).orElse("(none)"));
-    }
-  }
-
   private void step(PciAddress address, Step step, EnumSet<Step> steps) throws IOException {
     journal.append(address, Kind.STEP, step, Map.of());
     steps.add(step);
-  }
-
-  private static String driverPath(String driver) {
-    if (!driver.matches("[A-Za-z0-9_.+-]+")) {
-      throw new IllegalArgumentException("unexpected driver name: " + driver);
-    }
-    return DRIVERS + "/" + driver;
   }
 
   private static String describe(PrepareRequest r) {
