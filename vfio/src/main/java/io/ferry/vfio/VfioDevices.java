@@ -185,6 +185,9 @@ public final class VfioDevices {
     }
     RecordedSession recorded = RecordedSession.of(session);
     boolean boundByFerry = Boolean.parseBoolean(last(session).facts().getOrDefault("boundByFerry", "false"));
+    if (boundByFerry) {
+      refuseWhileInUse(address);
+    }
     List<String> undone = new ArrayList<>();
     try {
       journal.append(address, Kind.RELEASE_BEGIN, null, Map.of());
@@ -229,6 +232,27 @@ public final class VfioDevices {
       }
     }
     return recovered;
+  }
+
+  /**
+   * Unbinding vfio-pci from a device a VM still holds blocks in the kernel until the VM lets go,
+   * so a release first checks that nobody has the group open: only one opener is allowed, and a
+   * busy group answers EBUSY.
+   */
+  private void refuseWhileInUse(PciAddress address) throws DeviceOperationException {
+    try {
+      OptionalInt group = discovery.iommuGroup(address);
+      if (group.isPresent() && discovery.driver(address).filter(VFIO_PCI::equals).isPresent()
+          && sysfs.exists("/dev/vfio/" + group.getAsInt())) {
+        groupProbe.probe(group.getAsInt());
+      }
+    } catch (IOException e) {
+      if (String.valueOf(e.getMessage()).contains("EBUSY")) {
+        throw DeviceOperationException.refused(address, "its IOMMU group is in use (a VM still holds it: "
+            + e.getMessage() + "); remove it from the VM first");
+      }
+      // Any other probe failure says nothing about users; the release itself will tell.
+    }
   }
 
   private Journal.Lock lockJournal(PciAddress address) throws DeviceOperationException {

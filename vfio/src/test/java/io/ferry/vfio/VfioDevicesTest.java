@@ -375,6 +375,26 @@ class VfioDevicesTest {
   }
 
   @Test
+  void releaseWhileAVmHoldsTheGroupIsRefusedAndChangesNothing() throws Exception {
+    PciAddress vf = plainVf();
+    VfioDevices devices = devices();
+    devices.prepare(PrepareRequest.of(vf));
+    kernel.groupInUse(20);
+    int writes = kernel.writeLog().size();
+
+    DeviceOperationException refused = catchThrowableOfType(DeviceOperationException.class, () -> devices.release(vf));
+
+    assertThat(refused.outcome()).isEqualTo(Outcome.REFUSED);
+    assertThat(refused.getMessage()).contains("in use").contains("EBUSY");
+    assertThat(kernel.writeLog()).hasSize(writes);
+    assertThat(describe(vf).driver()).contains("vfio-pci");
+    assertThat(devices.prepared()).containsExactly(vf);
+
+    kernel.groupReleased(20);
+    assertThat(devices.release(vf).driver()).contains("igbvf");
+  }
+
+  @Test
   void releaseAfterARestartUsesTheJournal() throws Exception {
     PciAddress vf = plainVf();
     devices().prepare(new PrepareRequest(vf, Optional.of("52:54:00:00:00:03"), OptionalInt.empty(),

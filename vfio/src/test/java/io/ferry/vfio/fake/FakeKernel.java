@@ -190,6 +190,12 @@ public final class FakeKernel implements SysFs, ModuleLoader, VfControl, GroupPr
     return this;
   }
 
+  /** That process let go of the group. */
+  public synchronized FakeKernel groupReleased(int group) {
+    groupsInUse.remove(group);
+    return this;
+  }
+
   // ---------------------------------------------------------------- observing
 
   public int modprobeCalls() {
