@@ -9,7 +9,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = FerryVersion.class,
     description = "Live-migrates QEMU VMs holding passthrough NICs, speaking QMP directly.",
-    subcommands = {CommandLine.HelpCommand.class, DevicesCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      DemoCommand.class,
+      MigrateCommand.class,
+      QmpCommand.class,
+      BenchCommand.class,
+      DevicesCommand.class
+    })
 public final class FerryMain implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

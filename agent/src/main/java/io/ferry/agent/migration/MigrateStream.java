@@ -1,0 +1,158 @@
+package io.ferry.agent.migration;
+
+import io.ferry.agent.event.Phase;
+import io.ferry.agent.plan.Mode;
+import io.ferry.qmp.MigrationInfo;
+import io.ferry.qmp.QmpEvent;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs QEMU's own migration: {@code migrate-incoming} on the destination, {@code migrate} on the
+ * source, then follows the MIGRATION events to a final state. {@code query-migrate} is asked
+ * about once a second only for the progress figures; the state itself comes from events.
+ *
+ * <p>In failover mode the time from {@code migrate} to the source's {@code active} status is the
+ * guest's unplug of the primaries (QEMU's {@code wait-unplug}, which QEMU may skip): it is
+ * bounded by the plan's unplug deadline, which QEMU itself does not have.
+ */
+final class MigrateStream {
+  static final Set<String> SOURCE_FINAL = Set.of("completed", "failed", "cancelled");
+  private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration DESTINATION_SETTLE = Duration.ofSeconds(30);
+
+  private final RunContext ctx;
+  private final Runnable onUnplugDone;
+  private volatile boolean finished;
+
+  /**
+   * @param onUnplugDone called when, in failover mode, the source leaves {@code wait-unplug}
+   */
+  MigrateStream(RunContext ctx, Runnable onUnplugDone) {
+    this.ctx = ctx;
+    this.onUnplugDone = onUnplugDone;
+  }
+
+  /** Completes with the source's final figures once both sides report {@code completed}. */
+  CompletableFuture<MigrationInfo> run() {
+    Duration total = ctx.plan.timeouts().migration().plus(ctx.plan.timeouts().unplug());
+    CompletableFuture<QmpEvent> sourceFinal =
+        ctx.source.awaitEvent(QmpEvents.migrationStatus(SOURCE_FINAL), total.plus(DESTINATION_SETTLE));
+    CompletableFuture<QmpEvent> destinationFinal =
+        ctx.destination.awaitEvent(
+            QmpEvents.migrationStatus(Set.of("completed", "failed")), total.plus(DESTINATION_SETTLE));
+    CompletableFuture<QmpEvent> sourceActive =
+        ctx.source.awaitEvent(
+            QmpEvents.migrationStatus(Set.of("active", "completed", "failed", "cancelled")),
+            total.plus(DESTINATION_SETTLE));
+    String uri = ctx.plan.uri().toQemuUri();
+
+    CompletableFuture<Void> started =
+        ctx.waitOn(ctx.destination.migrateIncoming(uri))
+            .thenCompose(
+                v -> {
+                  ctx.migrationStarted = true;
+                  return ctx.waitOn(ctx.source.migrate(uri));
+                })
+            .exceptionally(
+                error -> {
+                  throw new PhaseFailure(
+                      ctx.phase, "could not start the migration: " + Errors.message(error), error);
+                });
+
+    CompletableFuture<Void> unplugDone =
+        started.thenCompose(v -> ctx.plan.mode() == Mode.FAILOVER ? primariesReleased(sourceActive) : done());
+    return unplugDone
+        .thenCompose(
+            v -> {
+              scheduleProgress();
+              return ctx.bounded(
+                  ctx.waitOn(sourceFinal), ctx.plan.timeouts().migration(), "the migration");
+            })
+        .thenCompose(this::requireCompleted)
+        .thenCompose(
+            info ->
+                ctx.bounded(ctx.waitOn(destinationFinal), DESTINATION_SETTLE, "the destination's load")
+                    .thenApply(
+                        event -> {
+                          if (!"completed".equals(QmpEvents.migrationStatusOf(event))) {
+                            throw new PhaseFailure(
+                                Phase.MIGRATE, "the destination failed to load the migration stream");
+                          }
+                          return info;
+                        }))
+        .whenComplete((info, error) -> finished = true);
+  }
+
+  private CompletableFuture<Void> primariesReleased(CompletableFuture<QmpEvent> sourceActive) {
+    return ctx.bounded(
+            ctx.waitOn(sourceActive),
+            ctx.plan.timeouts().unplug(),
+            "the guest's release of the failover primaries")
+        .thenAccept(
+            event -> {
+              ctx.sourceDevices.keySet().forEach(ctx.unplugged::add);
+              onUnplugDone.run();
+            });
+  }
+
+  private CompletableFuture<MigrationInfo> requireCompleted(QmpEvent event) {
+    String status = QmpEvents.migrationStatusOf(event);
+    return ctx.waitOn(ctx.source.queryMigrate())
+        .thenApply(
+            info -> {
+              if (!"completed".equals(status)) {
+                String why = info.errorDesc() == null ? "" : ": " + info.errorDesc();
+                throw new PhaseFailure(Phase.MIGRATE, "the migration " + status + why);
+              }
+              return info;
+            });
+  }
+
+  private void scheduleProgress() {
+    Executor later =
+        CompletableFuture.delayedExecutor(PROGRESS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    later.execute(
+        () -> {
+          if (finished || !ctx.source.isOpen()) {
+            return;
+          }
+          // Figures only; not counted as waiting, since nothing waits on them.
+          ctx.source
+              .queryMigrate()
+              .thenAccept(
+                  info -> {
+                    if (!finished && info.ram() != null) {
+                      ctx.events.progress(Phase.MIGRATE, progressDetail(info));
+                    }
+                  })
+              .whenComplete((v, e) -> scheduleProgress());
+        });
+  }
+
+  static Map<String, Object> progressDetail(MigrationInfo info) {
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("status", info.status());
+    detail.put("transferredBytes", info.ram().transferred());
+    detail.put("remainingBytes", info.ram().remaining());
+    detail.put("totalBytes", info.ram().total());
+    detail.put("passes", info.ram().dirtySyncCount());
+    detail.put("mbps", info.ram().mbps());
+    if (info.totalTimeMs() != null) {
+      detail.put("elapsedMs", info.totalTimeMs());
+    }
+    if (info.expectedDowntimeMs() != null) {
+      detail.put("expectedDowntimeMs", info.expectedDowntimeMs());
+    }
+    return detail;
+  }
+
+  private static CompletableFuture<Void> done() {
+    return CompletableFuture.completedFuture(null);
+  }
+}

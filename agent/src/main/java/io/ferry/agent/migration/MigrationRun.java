@@ -1,0 +1,352 @@
+package io.ferry.agent.migration;
+
+import io.ferry.agent.event.MigrationFigures;
+import io.ferry.agent.event.Phase;
+import io.ferry.agent.event.Result;
+import io.ferry.agent.event.Side;
+import io.ferry.agent.plan.CommitPolicy;
+import io.ferry.agent.plan.DevicePolicy;
+import io.ferry.agent.plan.Mode;
+import io.ferry.qmp.EventSubscription;
+import io.ferry.qmp.MigrationInfo;
+import io.ferry.qmp.QmpClient;
+import io.ferry.qmp.QmpEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One migration as a chain of phases: PREFLIGHT → UNPLUG → MIGRATE → REPLUG → COMMIT → CLEANUP,
+ * with ROLLBACK from anywhere before COMMIT. Every step is a future completed by QEMU (a reply or
+ * an event); nothing here polls or blocks, so all of it can run on the QMP event loop.
+ */
+final class MigrationRun {
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration RESUME_TIMEOUT = Duration.ofSeconds(30);
+
+  private final RunContext ctx;
+  private final List<EventSubscription> taps = new ArrayList<>();
+  private volatile boolean committed;
+  private volatile MigrationInfo completedInfo;
+  private boolean started;
+  private Phase failedPhase;
+  private final Map<String, CompletableFuture<QmpEvent>> failoverNegotiated = new LinkedHashMap<>();
+
+  MigrationRun(RunContext ctx) {
+    this.ctx = ctx;
+  }
+
+  CompletableFuture<MigrationOutcome> start() {
+    enter(Phase.PREFLIGHT);
+    return connect()
+        .thenCompose(v -> new Preflight(ctx).run())
+        .thenCompose(v -> forward())
+        .exceptionallyCompose(this::afterFailure)
+        .thenApply(this::finish);
+  }
+
+  void cancel() {
+    if (committed) {
+      ctx.events.warning(ctx.phase, null, "cancel ignored: the migration is already committed", Map.of());
+      return;
+    }
+    ctx.events.step(ctx.phase, "cancel-requested", Map.of());
+    ctx.cancelRequested.complete(null);
+  }
+
+  Phase phase() {
+    return ctx.phase;
+  }
+
+  private CompletableFuture<Void> connect() {
+    CompletableFuture<QmpClient> source = QmpClient.connect(ctx.plan.source().qmp());
+    CompletableFuture<QmpClient> destination = QmpClient.connect(ctx.plan.destination().qmp());
+    CompletableFuture<Void> both =
+        source.thenCombine(
+            destination,
+            (src, dst) -> {
+              ctx.source = src;
+              ctx.destination = dst;
+              taps.add(QemuEventTap.attach(ctx, Side.SOURCE, src));
+              taps.add(QemuEventTap.attach(ctx, Side.DESTINATION, dst));
+              return null;
+            });
+    return ctx.bounded(ctx.waitOn(both), CONNECT_TIMEOUT, "connecting to both monitors")
+        .exceptionally(
+            error -> {
+              // Whichever side did connect (now or later) is closed: nothing is left open.
+              source.thenAccept(QmpClient::close);
+              destination.thenAccept(QmpClient::close);
+              throw new PhaseFailure(Phase.PREFLIGHT, Errors.message(error), error);
+            });
+  }
+
+  private CompletableFuture<MigrationOutcome.Draft> forward() {
+    enter(Phase.UNPLUG);
+    if (ctx.plan.mode() == Mode.FAILOVER) {
+      registerFailoverNegotiation();
+      // UNPLUG lasts from migrate to the source's "active": QEMU's wait-unplug.
+      return new MigrateStream(ctx, () -> enter(Phase.MIGRATE))
+          .run()
+          .thenCompose(this::commitFailover);
+    }
+    return new Unplug(ctx)
+        .run()
+        .thenCompose(
+            v -> {
+              enter(Phase.MIGRATE);
+              return new MigrateStream(ctx, () -> {}).run();
+            })
+        .thenCompose(
+            info -> {
+              completedInfo = info;
+              return ctx.plan.commit() == CommitPolicy.AFTER_REPLUG
+                  ? replugThenCommit()
+                  : commitThenReplug();
+            });
+  }
+
+  /** The safe order: plug into the paused destination, and commit only if nothing vital failed. */
+  private CompletableFuture<MigrationOutcome.Draft> replugThenCommit() {
+    enter(Phase.REPLUG);
+    return new Replug(ctx)
+        .plug(Side.DESTINATION, ctx.destination, destinationDevices(), ctx.plan.timeouts().replug(), true)
+        .thenCompose(
+            results -> {
+              if (ctx.cancelRequested.isDone()) {
+                return failBack("cancelled during REPLUG, before the commit");
+              }
+              List<PlugResult> mandatoryFailed =
+                  results.stream()
+                      .filter(r -> !r.plugged())
+                      .filter(r -> ctx.device(r.device()).policy() == DevicePolicy.MANDATORY)
+                      .toList();
+              if (!mandatoryFailed.isEmpty()) {
+                PlugResult first = mandatoryFailed.get(0);
+                return failBack(
+                    "mandatory device "
+                        + first.device()
+                        + " could not be plugged on the destination: "
+                        + first.error());
+              }
+              return commit()
+                  .thenApply(
+                      resumedAt -> {
+                        results.stream()
+                            .filter(PlugResult::plugged)
+                            .forEach(r -> ctx.timeline.deviceBack(r.device(), resumedAt));
+                        return degradedOrSucceeded(results);
+                      });
+            });
+  }
+
+  /** The fast order: run the guest on the destination first; a failed plug leaves it degraded. */
+  private CompletableFuture<MigrationOutcome.Draft> commitThenReplug() {
+    return commit()
+        .thenCompose(
+            resumedAt -> {
+              enter(Phase.REPLUG);
+              return new Replug(ctx)
+                  .plug(
+                      Side.DESTINATION,
+                      ctx.destination,
+                      destinationDevices(),
+                      ctx.plan.timeouts().replug(),
+                      false);
+            })
+        .thenApply(
+            results -> {
+              results.stream()
+                  .filter(PlugResult::plugged)
+                  .forEach(r -> ctx.timeline.deviceBack(r.device(), r.repliedAtEpochMicros()));
+              return degradedOrSucceeded(results);
+            });
+  }
+
+  private CompletableFuture<MigrationOutcome.Draft> commitFailover(MigrationInfo info) {
+    completedInfo = info;
+    return commit()
+        .thenCompose(
+            resumedAt -> {
+              enter(Phase.REPLUG);
+              List<CompletableFuture<PlugResult>> waits = new ArrayList<>();
+              failoverNegotiated.forEach(
+                  (primary, negotiated) ->
+                      waits.add(
+                          ctx.withDeadline(
+                                  ctx.waitOn(negotiated),
+                                  ctx.plan.timeouts().replug(),
+                                  "FAILOVER_NEGOTIATED for " + primary)
+                              .handle(
+                                  (event, error) -> {
+                                    if (error != null) {
+                                      return PlugResult.failed(primary, Errors.message(error));
+                                    }
+                                    ctx.timeline.deviceBack(primary, event.timestamp().epochMicros());
+                                    return PlugResult.plugged(primary);
+                                  })));
+              return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new))
+                  .thenApply(v -> degradedOrSucceeded(waits.stream().map(CompletableFuture::join).toList()));
+            });
+  }
+
+  /** Registered before the migration starts: the destination may negotiate while still paused. */
+  private void registerFailoverNegotiation() {
+    Duration horizon =
+        ctx.plan.timeouts().unplug().plus(ctx.plan.timeouts().migration()).plus(ctx.plan.timeouts().replug()).plus(RESUME_TIMEOUT);
+    ctx.plan.devices().forEach(
+        device ->
+            failoverNegotiated.put(
+                device.id(),
+                ctx.destination.awaitEvent(
+                    e ->
+                        e.name().equals("FAILOVER_NEGOTIATED")
+                            && standbyOf(device.id()).equals(QmpEvents.deviceOf(e)),
+                    horizon)));
+  }
+
+  private String standbyOf(String primary) {
+    Object pair = ctx.sourceDevices.get(primary).properties().get("failover_pair_id");
+    return pair == null ? "" : pair.toString();
+  }
+
+  /**
+   * The point of no return: the destination runs the guest. Completes with QEMU's RESUME
+   * timestamp (µs), the instant the guest could use the devices plugged before it.
+   */
+  private CompletableFuture<Long> commit() {
+    enter(Phase.COMMIT);
+    CompletableFuture<QmpEvent> resumed =
+        ctx.destination.awaitEvent(QmpEvents.named("RESUME"), RESUME_TIMEOUT);
+    // Once cont is accepted the guest runs on the destination: from here there is no way back.
+    return ctx.waitOn(ctx.destination.cont())
+        .thenRun(() -> committed = true)
+        .thenCompose(v -> ctx.withDeadline(ctx.waitOn(resumed), RESUME_TIMEOUT, "the destination's RESUME"))
+        .thenApply(
+            event -> {
+              long at = event.timestamp().epochMicros();
+              ctx.timeline.destinationResumed(at);
+              // Tell the network where the guest is now; a failure costs only convergence time.
+              ctx.destination
+                  .announceSelf()
+                  .exceptionally(
+                      error -> {
+                        ctx.events.warning(Phase.COMMIT, null, "announce-self failed: " + Errors.message(error), Map.of());
+                        return null;
+                      });
+              return at;
+            });
+  }
+
+  private CompletableFuture<MigrationOutcome.Draft> failBack(String reason) {
+    fail(ctx.phase, reason);
+    enter(Phase.ROLLBACK);
+    return new Rollback(ctx).run(reason);
+  }
+
+  private MigrationOutcome.Draft degradedOrSucceeded(List<PlugResult> results) {
+    List<String> missing = results.stream().filter(r -> !r.plugged()).map(r -> r.device() + " (" + r.error() + ")").toList();
+    Map<String, Object> state = new LinkedHashMap<>();
+    state.put("source", "postmigrate");
+    state.put("destination", "running");
+    if (missing.isEmpty()) {
+      return new MigrationOutcome.Draft(Result.SUCCEEDED, null, state);
+    }
+    state.put("missingDevices", missing);
+    return new MigrationOutcome.Draft(
+        Result.DEGRADED,
+        "running on the destination without " + String.join(", ", missing),
+        state);
+  }
+
+  private CompletableFuture<MigrationOutcome.Draft> afterFailure(Throwable error) {
+    Throwable cause = Errors.unwrap(error);
+    String reason = Errors.message(cause);
+    Phase failedIn = cause instanceof PhaseFailure failure ? failure.phase() : ctx.phase;
+    fail(failedIn, reason);
+    if (committed) {
+      Map<String, Object> state = new LinkedHashMap<>();
+      state.put("committed", true);
+      state.put("failedIn", failedIn.name());
+      return CompletableFuture.completedFuture(
+          new MigrationOutcome.Draft(Result.FAILED, "after the commit: " + reason, state));
+    }
+    if (ctx.phase == Phase.PREFLIGHT) {
+      // Nothing was changed yet: there is nothing to roll back, and nothing must be touched.
+      return CompletableFuture.completedFuture(
+          new MigrationOutcome.Draft(Result.ROLLED_BACK, reason, Map.of("changed", false)));
+    }
+    enter(Phase.ROLLBACK);
+    return new Rollback(ctx).run(reason);
+  }
+
+  private Map<String, Map<String, Object>> destinationDevices() {
+    Map<String, Map<String, Object>> devices = new LinkedHashMap<>();
+    ctx.sourceDevices.forEach(
+        (id, device) ->
+            devices.put(id, device.destinationProperties(ctx.device(id).destinationProperties())));
+    return devices;
+  }
+
+  private synchronized void fail(Phase phase, String reason) {
+    failedPhase = phase;
+    ctx.events.phaseFailed(phase, reason);
+  }
+
+  private synchronized void enter(Phase next) {
+    Phase previous = ctx.phase;
+    if (started && previous == next) {
+      return;
+    }
+    if (started) {
+      ctx.timeline.phaseEnded(previous);
+      if (previous != failedPhase) {
+        ctx.events.phaseCompleted(previous);
+      }
+    }
+    started = true;
+    ctx.phase = next;
+    ctx.timeline.phaseStarted(next);
+    ctx.events.phaseStarted(next);
+  }
+
+  private MigrationOutcome finish(MigrationOutcome.Draft draft) {
+    if (draft.result() == Result.SUCCEEDED || draft.result() == Result.DEGRADED) {
+      enter(Phase.CLEANUP);
+    }
+    ctx.timeline.phaseEnded(ctx.phase);
+    if (ctx.phase != failedPhase) {
+      ctx.events.phaseCompleted(ctx.phase);
+    }
+    MigrationFigures figures = figures();
+    MigrationOutcome outcome =
+        new MigrationOutcome(ctx.plan.id(), draft.result(), draft.reason(), figures, draft.state());
+    ctx.events.result(outcome);
+    taps.forEach(EventSubscription::close);
+    if (ctx.source != null) {
+      ctx.source.close();
+    }
+    if (ctx.destination != null) {
+      ctx.destination.close();
+    }
+    return outcome;
+  }
+
+  private MigrationFigures figures() {
+    MigrationInfo info = completedInfo;
+    long overheadUs = Math.max(0, (ctx.timeline.elapsedNs() - ctx.waits.waitedNs()) / 1_000);
+    return new MigrationFigures(
+        info == null ? null : info.downtimeMs(),
+        ctx.timeline.switchoverGapUs(),
+        ctx.timeline.deviceAbsenceUs(),
+        ctx.timeline.phaseDurationsUs(),
+        overheadUs,
+        info == null ? null : info.totalTimeMs(),
+        info == null ? null : info.setupTimeMs(),
+        info == null || info.ram() == null ? null : info.ram().transferred(),
+        info == null || info.ram() == null ? null : info.ram().dirtySyncCount());
+  }
+}

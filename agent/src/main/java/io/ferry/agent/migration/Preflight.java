@@ -1,0 +1,162 @@
+package io.ferry.agent.migration;
+
+import io.ferry.agent.event.Phase;
+import io.ferry.agent.plan.DevicePlan;
+import io.ferry.agent.plan.Mode;
+import io.ferry.qmp.MigrationInfo;
+import io.ferry.qmp.PciDeviceInfo;
+import io.ferry.qmp.VmStatus;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Checks everything that can be checked before the source changes, then sets the migration
+ * capabilities and parameters. Nothing it does alters the guest: a refusal here leaves both VMs
+ * exactly as they were.
+ */
+final class Preflight {
+  /** QEMU 7.2 caps max-bandwidth by default at 128 MiB/s; libvirt lifts it for every migration. */
+  static final long UNCAPPED_BANDWIDTH = Long.MAX_VALUE;
+
+  private final RunContext ctx;
+
+  Preflight(RunContext ctx) {
+    this.ctx = ctx;
+  }
+
+  CompletableFuture<Void> run() {
+    CompletableFuture<VmStatus> sourceStatus = ctx.waitOn(ctx.source.queryStatus());
+    CompletableFuture<VmStatus> destinationStatus = ctx.waitOn(ctx.destination.queryStatus());
+    return sourceStatus
+        .thenCombine(destinationStatus, this::checkStates)
+        .thenCompose(v -> ctx.waitOn(ctx.source.queryPci()))
+        .thenCompose(this::readSourceDevices)
+        .thenCompose(v -> ctx.waitOn(ctx.source.queryMigrate()))
+        .thenAccept(this::reportBlockers)
+        .thenCompose(v -> configure());
+  }
+
+  private Void checkStates(VmStatus source, VmStatus destination) {
+    List<String> problems = new ArrayList<>();
+    if (!source.running()) {
+      problems.add("the source VM is not running (status " + source.status() + ")");
+    }
+    if (!"inmigrate".equals(destination.status())) {
+      problems.add(
+          "the destination is not waiting for an incoming migration (status "
+              + destination.status()
+              + "; start it with -S -incoming defer)");
+    }
+    if (!problems.isEmpty()) {
+      throw new PhaseFailure(Phase.PREFLIGHT, String.join("; ", problems));
+    }
+    return null;
+  }
+
+  private CompletableFuture<Void> readSourceDevices(List<PciDeviceInfo> pci) {
+    List<String> missing = new ArrayList<>();
+    for (DevicePlan device : ctx.plan.devices()) {
+      if (pci.stream().noneMatch(d -> device.id().equals(d.qdevId()))) {
+        missing.add(device.id());
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new PhaseFailure(
+          Phase.PREFLIGHT, "no such PCI device on the source: " + String.join(", ", missing));
+    }
+    SourceDeviceReader reader = new SourceDeviceReader(ctx.source);
+    List<CompletableFuture<SourceDevice>> reads = new ArrayList<>();
+    for (DevicePlan device : ctx.plan.devices()) {
+      reads.add(ctx.waitOn(reader.read(device.id(), pci)));
+    }
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .thenRun(
+            () -> {
+              for (CompletableFuture<SourceDevice> read : reads) {
+                SourceDevice device = read.join();
+                ctx.sourceDevices.put(device.id(), device);
+                if (!device.properties().containsKey("bus")) {
+                  ctx.events.warning(
+                      Phase.PREFLIGHT,
+                      device.id(),
+                      "device is not behind a root port or bridge: it cannot be hot-plugged back",
+                      Map.of());
+                }
+              }
+              if (ctx.plan.mode() == Mode.FAILOVER) {
+                requireFailoverPairs();
+              }
+            });
+  }
+
+  private void requireFailoverPairs() {
+    List<String> unpaired = new ArrayList<>();
+    ctx.sourceDevices.forEach(
+        (id, device) -> {
+          if (!device.properties().containsKey("failover_pair_id")) {
+            unpaired.add(id);
+          }
+        });
+    if (!unpaired.isEmpty()) {
+      throw new PhaseFailure(
+          Phase.PREFLIGHT,
+          "failover mode needs primaries with failover_pair_id; these have none: "
+              + String.join(", ", unpaired));
+    }
+  }
+
+  /**
+   * Tells which devices actually block the migration, where this QEMU says so. A plan that
+   * unplugs a device that does not block it is allowed (the user may want the NIC gone for other
+   * reasons), but warned about: it costs the guest its NIC for no reason QEMU knows of.
+   */
+  private void reportBlockers(MigrationInfo info) {
+    List<String> reasons = info.blockedReasons();
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("blockedReasons", reasons);
+    for (String id : ctx.sourceDevices.keySet()) {
+      SourceDevice device = ctx.sourceDevices.get(id);
+      Object host = device.properties().get("host");
+      boolean named =
+          reasons.stream()
+              .anyMatch(r -> r.contains(id) || (host != null && r.contains(host.toString())));
+      if (named) {
+        ctx.events.device(Phase.PREFLIGHT, id, "blocks-migration", detail);
+      } else if (reasons.isEmpty()) {
+        ctx.events.warning(
+            Phase.PREFLIGHT,
+            id,
+            "QEMU reports nothing blocking this migration; unplugging this device is not needed",
+            detail);
+      }
+    }
+  }
+
+  private CompletableFuture<Void> configure() {
+    Map<String, Boolean> capabilities = new LinkedHashMap<>(ctx.plan.migration().capabilities());
+    capabilities.put("events", true); // MIGRATION events drive the state machine: always on
+    Map<String, Object> parameters = new LinkedHashMap<>(ctx.plan.migration().parameters());
+    parameters.putIfAbsent("max-bandwidth", UNCAPPED_BANDWIDTH);
+    return CompletableFuture.allOf(
+            ctx.waitOn(ctx.source.migrateSetCapabilities(capabilities)),
+            ctx.waitOn(ctx.destination.migrateSetCapabilities(capabilities)))
+        .thenCompose(v -> ctx.waitOn(ctx.source.migrateSetParameters(parameters)))
+        .thenRun(
+            () ->
+                ctx.events.phaseDetail(
+                    Phase.PREFLIGHT,
+                    Map.of(
+                        "capabilities", capabilities,
+                        "parameters", parameters,
+                        "devices", deviceSummary())));
+  }
+
+  private Map<String, Object> deviceSummary() {
+    Map<String, Object> summary = new LinkedHashMap<>();
+    ctx.sourceDevices.forEach((id, d) -> summary.put(id, d.properties()));
+    return summary;
+  }
+}

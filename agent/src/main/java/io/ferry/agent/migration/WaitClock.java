@@ -1,0 +1,39 @@
+package io.ferry.agent.migration;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Accounts for the time a migration spends waiting on QEMU and the guest, so that ferry's own
+ * overhead can be reported as wall time minus waiting time. Waits overlap (all unplugs run at
+ * once), so the clock measures the union of waiting intervals: it starts when the number of
+ * outstanding waits goes from zero to one and stops when it returns to zero.
+ */
+final class WaitClock {
+  private int outstanding;
+  private long openedAtNs;
+  private long waitedNs;
+
+  /** Counts {@code future} as waiting on QEMU or the guest until it completes. */
+  <T> CompletableFuture<T> track(CompletableFuture<T> future) {
+    begin();
+    future.whenComplete((value, error) -> end());
+    return future;
+  }
+
+  synchronized void begin() {
+    if (outstanding++ == 0) {
+      openedAtNs = System.nanoTime();
+    }
+  }
+
+  synchronized void end() {
+    if (--outstanding == 0) {
+      waitedNs += System.nanoTime() - openedAtNs;
+    }
+  }
+
+  /** Total waiting time so far, including a wait still open. */
+  synchronized long waitedNs() {
+    return outstanding > 0 ? waitedNs + (System.nanoTime() - openedAtNs) : waitedNs;
+  }
+}
