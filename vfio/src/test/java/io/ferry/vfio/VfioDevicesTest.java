@@ -108,6 +108,36 @@ class VfioDevicesTest {
     assertThat(devices.prepared()).isEmpty();
   }
 
+  /** Write-ahead: when the kernel sees each change, the journal already announces it. */
+  @Test
+  void everyChangeIsJournaledBeforeTheKernelSeesIt() throws Exception {
+    PciAddress vf = plainVf();
+    Journal journal = new Journal(journalFile);
+    List<String> seen = new java.util.ArrayList<>();
+    kernel.beforeEachChange(path -> {
+      try {
+        JournalEntry last = journal.entries().get(journal.entries().size() - 1);
+        seen.add(path.replace(vf.toString(), "VF") + " after " + last.kind() + (last.step() == null ? "" : " " + last.step()));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+
+    devices().prepare(new PrepareRequest(vf, Optional.of("52:54:00:00:00:06"), OptionalInt.empty(),
+        Optional.empty(), Optional.empty(), false));
+
+    assertThat(seen).containsExactly(
+        "/sys/bus/pci/devices/VF/driver_override after STEP OVERRIDE_SET",
+        "/sys/bus/pci/drivers/igbvf/unbind after STEP UNBOUND",
+        "/sys/bus/pci/drivers_probe after STEP PROBED",
+        "RTM_SETLINK after STEP VF_CONFIGURED");
+    assertThat(journal.entries()).extracting(JournalEntry::kind).containsExactly(
+        JournalEntry.Kind.BEGIN, JournalEntry.Kind.VF_SAVED, JournalEntry.Kind.STEP, JournalEntry.Kind.STEP,
+        JournalEntry.Kind.STEP, JournalEntry.Kind.STEP, JournalEntry.Kind.PREPARED);
+    assertThat(journal.entries().get(0).facts()).containsEntry("driver", "igbvf")
+        .containsEntry("pfInterface", "enp3s0f0").containsEntry("vfIndex", "0");
+  }
+
   @Test
   void groupSharedWithADeviceOnAHostDriverIsRefusedNamingThatMember() throws Exception {
     kernel.vfioPciLoaded();

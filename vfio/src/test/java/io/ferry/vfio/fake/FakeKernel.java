@@ -71,6 +71,7 @@ public final class FakeKernel implements SysFs, ModuleLoader, VfControl, GroupPr
   private int modprobeCalls;
   private String crashAfter;
   private boolean crashAfterVfChange;
+  private java.util.function.Consumer<String> beforeWrite = path -> {};
 
   public FakeKernel(Path root) {
     this.root = root;
@@ -172,6 +173,12 @@ public final class FakeKernel implements SysFs, ModuleLoader, VfControl, GroupPr
     return this;
   }
 
+  /** Called with the path of every write (and "RTM_SETLINK") before the kernel acts on it. */
+  public synchronized FakeKernel beforeEachChange(java.util.function.Consumer<String> observer) {
+    this.beforeWrite = observer;
+    return this;
+  }
+
   /** Right after the next RTM_SETLINK on a PF takes effect, the caller "crashes". */
   public synchronized FakeKernel crashAfterNextVfChange() {
     this.crashAfterVfChange = true;
@@ -242,6 +249,7 @@ public final class FakeKernel implements SysFs, ModuleLoader, VfControl, GroupPr
 
   @Override
   public synchronized void write(String path, String value) throws SysFsWriteException {
+    beforeWrite.accept(path);
     writeLog.add(path + " <- " + value.strip());
     String errno = injectedErrno.remove(path);
     if (errno != null) {
@@ -314,6 +322,7 @@ public final class FakeKernel implements SysFs, ModuleLoader, VfControl, GroupPr
 
   @Override
   public synchronized void apply(String pfInterface, VfChange change) throws IOException {
+    beforeWrite.accept("RTM_SETLINK");
     rtnetlinkLog.add("SETLINK " + pfInterface + " " + change);
     VfInfo old = read(pfInterface, change.vf());
     vfSettings.get(pfInterface).put(change.vf(), new VfInfo(
