@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       MigrateCommand.class,
       QmpCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      DevicesCommand.class
     })
 public final class FerryMain implements Runnable {
 

@@ -1,0 +1,120 @@
+package io.ferry.nativetests.vfio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ferry.agent.lab.GuestImage;
+import io.ferry.agent.lab.LabVm;
+import io.ferry.nativetests.Prerequisites;
+import io.ferry.nativetests.lab.LabGuest;
+import io.ferry.nativetests.lab.NoLeftoverQemu;
+import io.ferry.qmp.QmpClient;
+import io.ferry.vfio.VfioDevices;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * ferry's vfio module on a real kernel: a lab guest with an emulated Intel IOMMU, three e1000e
+ * NICs (one alone on a root port, two sharing an IOMMU group behind a PCIe-to-PCI bridge), and
+ * the host's root shared read-only so the guest runs ferry's own classes with the host's java.
+ * Inside, {@code InGuestCheck} discovers, prepares (real vfio-pci bind, /dev/vfio/N, VIABLE
+ * through the real ioctl), is refused a group held open, releases (e1000e and its netdev back),
+ * is refused the shared group, and sees the kernel report that group not VIABLE;
+ * {@code NestedAssignmentMain} then hands the NIC to a nested {@code qemu-system-x86_64 -S} with
+ * {@code device_add vfio-pci,host=...} through ferry's QMP client (a real VFIO assignment), checks
+ * that ferry refuses to release or re-prepare it while that QEMU holds it, and releases it after
+ * QEMU quits. Both run in one JVM inside the guest (a JVM start costs tens of seconds under TCG).
+ */
+@ExtendWith(NoLeftoverQemu.class)
+class RealKernelVfioTest {
+  private static final Duration WHOLE_RUN = Duration.ofMinutes(12);
+  private static final List<String> CHECKS = List.of(
+      "discover", "rtnetlink-getlink", "prepare", "refuse-in-use", "release", "refuse-shared-group",
+      "ioctl-not-viable", "nested-prepare", "nested-device-add", "nested-release-refused-in-use", "nested-refuse-in-use",
+      "nested-release");
+
+  @Test
+  void prepareRefuseAndReleaseOnARealKernelWithAnEmulatedIommu() throws Exception {
+    Prerequisites.require(Files.isDirectory(Path.of("/sys/bus/pci")), "a host kernel with PCI");
+    GuestImage image = LabGuest.image();
+    // The guest mounts a tmpfs over the host's /tmp, so the script and the work dir live in target/.
+    Path dir = repoRoot().resolve("native-tests/target/real-kernel-vfio");
+    Files.createDirectories(dir);
+    Path script = dir.resolve("check.sh");
+    String classpath = guestClasspath();
+    Files.writeString(script, String.join("\n",
+        "#!/bin/sh",
+        "# Written by RealKernelVfioTest; runs inside the lab guest, chrooted into the host's root.",
+        "exec java -Djna.tmpdir=/tmp -Djava.io.tmpdir=/tmp -cp " + classpath
+            + " io.ferry.nativetests.vfio.NestedAssignmentMain /tmp/ferry-nested",
+        ""));
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+    LabVm vm = LabVm.builder("vfio", dir, image)
+        .memoryMiB(1024)
+        .smp(2)
+        .intelIommu(true)
+        .shareHostRoot(true)
+        .rootPorts(2)
+        .device("e1000e,id=nic0,bus=rp1,mac=52:54:00:00:05:11,romfile=")
+        .device("pcie-pci-bridge,id=br1,bus=rp2")
+        .device("e1000e,id=nic1,bus=br1,addr=1,mac=52:54:00:00:05:12,romfile=")
+        .device("e1000e,id=nic2,bus=br1,addr=2,mac=52:54:00:00:05:13,romfile=")
+        .kernelArg("ferry.exec=" + script)
+        .start();
+    try {
+      vm.awaitConsole(Pattern.compile("FERRY-EXEC-EXIT=\\d+"), WHOLE_RUN).join();
+      vm.onExit().get(2, TimeUnit.MINUTES);
+    } finally {
+      vm.close();
+    }
+    List<String> console = vm.consoleLines();
+    String transcript = String.join("\n", console);
+    for (String check : CHECKS) {
+      assertThat(console).as("check %s in:%n%s", check, transcript)
+          .anyMatch(line -> line.startsWith("CHECK " + check + " OK"));
+    }
+    assertThat(console).as(transcript).noneMatch(line -> line.startsWith("CHECK ") && line.contains(" FAIL "));
+    assertThat(console).as(transcript).contains("INGUEST-CHECK=OK", "NESTED-CHECK=OK", "FERRY-EXEC-EXIT=0");
+  }
+
+  private static Path repoRoot() {
+    String root = System.getenv("FERRY_REPO_ROOT");
+    return root != null ? Path.of(root) : Path.of("").toAbsolutePath().getParent();
+  }
+
+  /**
+   * The test's own classpath (vfio, qmp and their jars), which the guest reaches at the same
+   * paths through the 9p share of the host's root. Entries under /tmp would be hidden there.
+   */
+  private static String guestClasspath() {
+    String surefire = System.getProperty("surefire.test.class.path");
+    String classpath = surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+    List<String> entries = Arrays.stream(classpath.split(File.pathSeparator))
+        .filter(e -> !e.isBlank() && Files.exists(Path.of(e)))
+        .collect(Collectors.toList());
+    assertThat(entries).as("classpath entries the guest cannot see (its /tmp is a tmpfs)")
+        .noneMatch(e -> Path.of(e).toAbsolutePath().startsWith("/tmp"));
+    assertThat(String.join(":", entries)).as("vfio, qmp and this test's classes on the classpath")
+        .contains(location(VfioDevices.class)).contains(location(QmpClient.class))
+        .contains(location(NestedAssignmentMain.class));
+    return String.join(":", entries);
+  }
+
+  private static String location(Class<?> type) {
+    try {
+      return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
