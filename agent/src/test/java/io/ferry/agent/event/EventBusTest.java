@@ -190,6 +190,14 @@ class EventBusTest {
     assertThat(late.seqs()).isEqualTo(range(0, 101));
     assertThat(lateNoHistory.seqs()).containsExactly(100L);
     assertThat(bus.history("m1")).hasSize(101);
+    // Delivery is asynchronous: let the catch-all subscriber drain its history first.
+    org.awaitility.Awaitility.await()
+        .atMost(HANG_GUARD)
+        .until(() -> {
+          synchronized (all.events) {
+            return all.events.size() >= 150;
+          }
+        });
     allSub.close();
     List<MigrationEvent> got;
     synchronized (all.events) {
