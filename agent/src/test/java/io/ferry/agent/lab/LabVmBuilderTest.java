@@ -19,7 +19,7 @@ class LabVmBuilderTest {
     List<String> args = LabVm.builder("vm", Path.of("/w"), image).rootPorts(2).qemuCommand();
     assertThat(after(args, "-machine")).isEqualTo("q35");
     assertThat(after(args, "-accel")).isEqualTo("tcg");
-    assertThat(after(args, "-m")).isEqualTo("256");
+    assertThat(after(args, "-m")).as("256 MiB + 8 KiB, see memorySize()").isEqualTo("262152K");
     assertThat(args).containsSubsequence("-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console");
     assertThat(args).contains("socket,id=heartbeat,path=/w/vm.heartbeat.sock,server=on,wait=off");
     assertThat(args).contains("socket,id=qmp,path=/w/vm.qmp.sock,server=on,wait=off");
@@ -31,6 +31,19 @@ class LabVmBuilderTest {
   void acceleratorIsASetting() {
     assertThat(after(LabVm.builder("vm", Path.of("/w"), image).accelerator(Accelerator.KVM).qemuCommand(), "-accel"))
         .isEqualTo("kvm");
+  }
+
+  @Test
+  void tcgRamIsNotAMultipleOf64PagesSoQemu72ResetsTheTlbWhenSyncingDirtyBits() {
+    String tcg = after(LabVm.builder("vm", Path.of("/w"), image).memoryMiB(1024).qemuCommand(), "-m");
+    long kib = Long.parseLong(tcg.substring(0, tcg.length() - 1));
+    assertThat(tcg).endsWith("K");
+    assertThat(kib).isGreaterThanOrEqualTo(1024L * 1024);
+    assertThat(kib % 256).as("not 64 pages of 4 KiB aligned").isNotZero();
+    assertThat(kib % 8).as("QEMU rounds RAM up to 8 KiB; stay on that boundary").isZero();
+    String kvm =
+        after(LabVm.builder("vm", Path.of("/w"), image).accelerator(Accelerator.KVM).memoryMiB(1024).qemuCommand(), "-m");
+    assertThat(kvm).as("KVM tracks dirty pages itself").isEqualTo("1024");
   }
 
   @Test
