@@ -143,7 +143,11 @@ final class Preflight {
     return CompletableFuture.allOf(
             ctx.waitOn(ctx.source.migrateSetCapabilities(capabilities)),
             ctx.waitOn(ctx.destination.migrateSetCapabilities(capabilities)))
-        .thenCompose(v -> ctx.waitOn(ctx.source.migrateSetParameters(parameters)))
+        .thenCompose(
+            v ->
+                CompletableFuture.allOf(
+                    ctx.waitOn(ctx.source.migrateSetParameters(parameters)),
+                    ctx.waitOn(ctx.destination.migrateSetParameters(parameters))))
         .thenRun(
             () ->
                 ctx.events.phaseDetail(
