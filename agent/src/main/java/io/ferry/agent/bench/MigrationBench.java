@@ -64,7 +64,7 @@ public final class MigrationBench {
           if (outcome.result() == Result.SUCCEEDED) {
             heartbeat.awaitCount(HeartbeatSide.DESTINATION, 100, BOOT).join();
           }
-          onRun.accept(figures(run, outcome, wallNs, heartbeat.largestGapBetween(start, Long.MAX_VALUE).orElse(null)));
+          onRun.accept(figures(run, outcome, wallNs, heartbeat.switchoverGap().orElse(null)));
           if (outcome.result() != Result.SUCCEEDED) {
             next.close();
             throw new IOException("run " + run + " ended " + outcome.result() + ": " + outcome.reason());

@@ -12,7 +12,7 @@ public record MigrationRunFigures(int run, Result result, Map<String, Double> mi
   public static final String DOWNTIME = "qemu downtime";
   public static final String TOTAL = "qemu total time";
   public static final String SWITCHOVER = "switchover gap";
-  public static final String HEARTBEAT = "heartbeat gap";
+  public static final String HEARTBEAT = "heartbeat gap";  // across the switchover: last beat on the source to first on the destination
   public static final String ABSENCE = "device absence";
   public static final String OVERHEAD = "ferry overhead";
   public static final String WALL = "wall time";

@@ -10,15 +10,20 @@ import io.ferry.nativetests.lab.NoLeftoverQemu;
 import io.ferry.qmp.QmpClient;
 import io.ferry.vfio.VfioDevices;
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -46,11 +51,12 @@ class RealKernelVfioTest {
   void prepareRefuseAndReleaseOnARealKernelWithAnEmulatedIommu() throws Exception {
     Prerequisites.require(Files.isDirectory(Path.of("/sys/bus/pci")), "a host kernel with PCI");
     GuestImage image = LabGuest.image();
-    // The guest mounts a tmpfs over the host's /tmp, so the script and the work dir live in target/.
-    Path dir = repoRoot().resolve("native-tests/target/real-kernel-vfio");
-    Files.createDirectories(dir);
+    // The guest mounts a tmpfs over the host's /tmp, so nothing it reads may live there: the
+    // classpath, the script and the work dir are staged under the user's cache directory, which
+    // holds wherever the checkout is (CI may clone under /tmp).
+    Path dir = stagingDir();
     Path script = dir.resolve("check.sh");
-    String classpath = guestClasspath();
+    String classpath = guestClasspath(dir.resolve("classpath"));
     Files.writeString(script, String.join("\n",
         "#!/bin/sh",
         "# Written by RealKernelVfioTest; runs inside the lab guest, chrooted into the host's root.",
@@ -87,32 +93,67 @@ class RealKernelVfioTest {
     assertThat(console).as(transcript).contains("INGUEST-CHECK=OK", "NESTED-CHECK=OK", "FERRY-EXEC-EXIT=0");
   }
 
-  private static Path repoRoot() {
-    String root = System.getenv("FERRY_REPO_ROOT");
-    return root != null ? Path.of(root) : Path.of("").toAbsolutePath().getParent();
+  private static Path stagingDir() throws IOException {
+    String cache = System.getenv("XDG_CACHE_HOME");
+    Path base = cache != null && !cache.isBlank() ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache");
+    Path dir = base.resolve("ferry").resolve("real-kernel-vfio");
+    Prerequisites.require(!dir.toAbsolutePath().startsWith("/tmp"), "a cache directory outside /tmp (HOME or XDG_CACHE_HOME)");
+    deleteRecursively(dir);
+    Files.createDirectories(dir);
+    return dir;
   }
 
   /**
-   * The test's own classpath (vfio, qmp and their jars), which the guest reaches at the same
-   * paths through the 9p share of the host's root. Entries under /tmp would be hidden there.
+   * The test's own classpath (vfio, qmp and their jars), copied under {@code into} so that the
+   * guest reaches it through the 9p share of the host's root at the same paths.
    */
-  private static String guestClasspath() {
+  private static String guestClasspath(Path into) throws IOException {
     String surefire = System.getProperty("surefire.test.class.path");
     String classpath = surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
-    List<String> entries = Arrays.stream(classpath.split(File.pathSeparator))
+    List<Path> entries = Arrays.stream(classpath.split(File.pathSeparator))
         .filter(e -> !e.isBlank() && Files.exists(Path.of(e)))
+        .map(Path::of)
         .collect(Collectors.toList());
-    assertThat(entries).as("classpath entries the guest cannot see (its /tmp is a tmpfs)")
-        .noneMatch(e -> Path.of(e).toAbsolutePath().startsWith("/tmp"));
-    assertThat(String.join(":", entries)).as("vfio, qmp and this test's classes on the classpath")
-        .contains(location(VfioDevices.class)).contains(location(QmpClient.class))
-        .contains(location(NestedAssignmentMain.class));
-    return String.join(":", entries);
+    assertThat(entries).as("vfio, qmp and this test's classes on the classpath")
+        .contains(location(VfioDevices.class), location(QmpClient.class), location(NestedAssignmentMain.class));
+    List<String> staged = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      Path entry = entries.get(i);
+      Path target = into.resolve(i + "-" + entry.getFileName());
+      copyRecursively(entry, target);
+      staged.add(target.toString());
+    }
+    return String.join(":", staged);
   }
 
-  private static String location(Class<?> type) {
+  private static void copyRecursively(Path from, Path to) throws IOException {
+    try (Stream<Path> tree = Files.walk(from)) {
+      for (Path source : (Iterable<Path>) tree::iterator) {
+        Path target = to.resolve(from.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else {
+          Files.createDirectories(target.getParent());
+          Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
+  private static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> tree = Files.walk(root)) {
+      for (Path path : (Iterable<Path>) tree.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(path);
+      }
+    }
+  }
+
+  private static Path location(Class<?> type) {
     try {
-      return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+      return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
