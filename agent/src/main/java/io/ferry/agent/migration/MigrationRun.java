@@ -44,6 +44,7 @@ final class MigrationRun {
     return connect()
         .thenCompose(v -> new Preflight(ctx).run())
         .thenCompose(v -> forward())
+        .thenCompose(this::withFinalFigures)
         .exceptionallyCompose(this::afterFailure)
         .thenApply(this::finish);
   }
@@ -311,6 +312,25 @@ final class MigrationRun {
     ctx.phase = next;
     ctx.timeline.phaseStarted(next);
     ctx.events.phaseStarted(next);
+  }
+
+  /**
+   * QEMU sends MIGRATION completed before it has computed the migration's total time and
+   * downtime (those are filled in just after, on the migration thread), so the figures read at
+   * completion can be zeros. By the time the VM runs on the destination they are final.
+   */
+  private CompletableFuture<MigrationOutcome.Draft> withFinalFigures(MigrationOutcome.Draft draft) {
+    if (completedInfo == null || ctx.source == null || !ctx.source.isOpen()) {
+      return CompletableFuture.completedFuture(draft);
+    }
+    return ctx.waitOn(ctx.source.queryMigrate())
+        .handle(
+            (info, error) -> {
+              if (info != null && "completed".equals(info.status())) {
+                completedInfo = info;
+              }
+              return draft;
+            });
   }
 
   private MigrationOutcome finish(MigrationOutcome.Draft draft) {
