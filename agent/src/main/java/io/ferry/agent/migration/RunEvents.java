@@ -12,6 +12,11 @@ import java.util.Map;
 /** The orchestrator's vocabulary of events, written through one {@link MigrationEvents}. */
 final class RunEvents {
   private final MigrationEvents events;
+  /**
+   * Set once the result is out. QEMU events reach the taps on their own delivery threads and may
+   * trail the result; they are dropped then, since a migration's stream ends with its result.
+   */
+  private volatile boolean finished;
 
   RunEvents(String migrationId, EventSink sink) {
     this.events = new MigrationEvents(migrationId, sink);
@@ -64,27 +69,42 @@ final class RunEvents {
   }
 
   void qemu(Phase phase, Side side, QmpEvent event) {
+    if (finished) {
+      return;
+    }
     Map<String, Object> data = new LinkedHashMap<>();
     if (event.data() != null) {
       event.data().fields().forEachRemaining(f -> data.put(f.getKey(), scalar(f.getValue())));
     }
     String device = QmpEvents.deviceOf(event);
     long micros = event.timestamp().epochMicros();
-    if (device != null) {
-      events.qemu(phase, side, event.name(), micros, device, data);
-    } else {
-      events.qemu(phase, side, event.name(), micros, data);
+    try {
+      if (device != null) {
+        events.qemu(phase, side, event.name(), micros, device, data);
+      } else {
+        events.qemu(phase, side, event.name(), micros, data);
+      }
+    } catch (IllegalStateException trailing) {
+      // the result went out between the check above and this event: the stream is closed
     }
   }
 
   void monitorClosed(Phase phase, Side side, Throwable reason) {
-    events.warning(
-        phase,
-        "the " + side.wireName() + " QMP connection closed",
-        reason == null ? Map.of() : Map.of("cause", Errors.message(reason)));
+    if (finished) {
+      return;
+    }
+    try {
+      events.warning(
+          phase,
+          "the " + side.wireName() + " QMP connection closed",
+          reason == null ? Map.of() : Map.of("cause", Errors.message(reason)));
+    } catch (IllegalStateException trailing) {
+      // closed as the migration ended: nothing to report after the result
+    }
   }
 
   void result(MigrationOutcome outcome) {
+    finished = true;
     events.result(outcome.result(), outcome.reason(), outcome.figures(), outcome.state());
   }
 
