@@ -24,9 +24,10 @@ import picocli.CommandLine.Parameters;
     name = "migrate",
     mixinStandardHelpOptions = true,
     description = {
-      "Migrates a VM as a plan file describes (JSON; '-' reads standard input), printing every",
-      "event as it happens. Ctrl-C cancels: before the commit the VM is rolled back to the source.",
-      "Exit codes: 0 SUCCEEDED, 3 DEGRADED, 4 ROLLED_BACK, 5 FAILED, 2 invalid plan or refused."
+      "Migrates a VM as a plan file (JSON) describes, printing every event as it happens.",
+      "'-' reads the plan from standard input. Ctrl-C cancels: before the commit the VM is"
+          + " rolled back to the source. Exit codes: 0 SUCCEEDED, 3 DEGRADED, 4 ROLLED_BACK,"
+          + " 5 FAILED, 2 unreadable or invalid plan, or the source already being migrated."
     })
 public final class MigrateCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "PLAN", description = "Plan file (JSON), or - for stdin.")
@@ -47,12 +48,21 @@ public final class MigrateCommand implements Callable<Integer> {
   }
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() {
     PrintStream out = System.out;
     MigrationPlan plan;
     try {
-      byte[] bytes = planFile.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(planFile));
-      plan = PlanParser.parse(bytes);
+      // Parsed from the stream: the parser stops reading past its 1 MiB cap.
+      if (planFile.equals("-")) {
+        plan = PlanParser.parse(System.in);
+      } else {
+        try (java.io.InputStream in = Files.newInputStream(Path.of(planFile))) {
+          plan = PlanParser.parse(in);
+        }
+      }
+    } catch (IOException e) {
+      System.err.println("ferry: cannot read plan " + planFile + ": " + describe(e));
+      return ExitCodes.INVALID;
     } catch (PlanValidationException e) {
       System.err.println("ferry: invalid plan " + planFile + ":");
       for (PlanProblem problem : e.problems()) {
@@ -84,6 +94,12 @@ public final class MigrateCommand implements Callable<Integer> {
       // the JVM is already exiting through the hook; the outcome is final either way
     }
     return ExitCodes.of(outcome.result());
+  }
+
+  private static String describe(IOException e) {
+    return e instanceof java.nio.file.NoSuchFileException ? "no such file"
+        : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+        : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static synchronized void printLine(PrintStream out, String line) {
