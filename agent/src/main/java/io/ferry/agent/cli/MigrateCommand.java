@@ -35,6 +35,7 @@ public final class MigrateCommand implements Callable<Integer> {
 
   @Option(
       names = "--output",
+      paramLabel = "text|ndjson",
       defaultValue = "text",
       description = "Event format on stdout: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   EventFormat output;
