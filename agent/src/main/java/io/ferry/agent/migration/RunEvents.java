@@ -74,7 +74,7 @@ final class RunEvents {
     }
     Map<String, Object> data = new LinkedHashMap<>();
     if (event.data() != null) {
-      event.data().fields().forEachRemaining(f -> data.put(f.getKey(), scalar(f.getValue())));
+      event.data().properties().forEach(f -> data.put(f.getKey(), scalar(f.getValue())));
     }
     String device = QmpEvents.deviceOf(event);
     long micros = event.timestamp().epochMicros();
