@@ -32,6 +32,7 @@ final class MigrationRun {
   private volatile boolean committed;
   private volatile MigrationInfo completedInfo;
   private boolean started;
+  private volatile boolean ended;
   private Phase failedPhase;
   private final Map<String, CompletableFuture<QmpEvent>> failoverNegotiated = new LinkedHashMap<>();
 
@@ -49,7 +50,12 @@ final class MigrationRun {
         .thenApply(this::finish);
   }
 
+  // Not synchronized: callers may cancel from inside an event sink, which runs under the event
+  // recorder's lock while this run's own transitions take that lock after this object's.
   void cancel() {
+    if (ended) {
+      return; // the outcome is out: there is nothing left to cancel
+    }
     if (committed) {
       ctx.events.warning(ctx.phase, null, "cancel ignored: the migration is already committed", Map.of());
       return;
@@ -345,6 +351,7 @@ final class MigrationRun {
     MigrationOutcome outcome =
         new MigrationOutcome(ctx.plan.id(), draft.result(), draft.reason(), figures, draft.state());
     ctx.events.result(outcome);
+    ended = true;
     taps.forEach(EventSubscription::close);
     if (ctx.source != null) {
       ctx.source.close();

@@ -57,7 +57,11 @@ final class RunEvents {
 
   /** One of the orchestrator's own actions (cancel requested, migrate_cancel, quit...). */
   void step(Phase phase, String step, Map<String, ?> detail) {
-    events.progress(phase, with(detail, "step", step));
+    try {
+      events.progress(phase, with(detail, "step", step));
+    } catch (IllegalStateException trailing) {
+      // a cancel that raced the result: the stream is closed, and the cancel has no effect
+    }
   }
 
   void warning(Phase phase, String device, String message, Map<String, ?> detail) {
