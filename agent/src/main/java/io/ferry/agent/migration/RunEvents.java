@@ -65,10 +65,14 @@ final class RunEvents {
   }
 
   void warning(Phase phase, String device, String message, Map<String, ?> detail) {
-    if (device == null) {
-      events.warning(phase, message, detail);
-    } else {
-      events.emit(phase, EventKind.WARNING, device, null, with(detail, "message", message));
+    try {
+      if (device == null) {
+        events.warning(phase, message, detail);
+      } else {
+        events.emit(phase, EventKind.WARNING, device, null, with(detail, "message", message));
+      }
+    } catch (IllegalStateException trailing) {
+      // raced the result (e.g. a late cancel): nothing may follow the result
     }
   }
 
