@@ -65,11 +65,17 @@ final class EventStream implements EventSink {
 
   /** Ends the chunked response and the connection. */
   void end() {
-    channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+    onLoop(() -> channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE));
   }
 
   private void write(String text) {
-    channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8)));
+    onLoop(() -> channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8))));
+  }
+
+  // Every write goes through the loop's task queue, whichever thread asks: a write made directly
+  // on the loop (end() can be called there) would otherwise overtake chunks still queued.
+  private void onLoop(Runnable write) {
+    channel.eventLoop().execute(write);
   }
 
   @Override

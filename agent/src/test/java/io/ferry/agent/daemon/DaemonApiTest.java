@@ -171,7 +171,7 @@ class DaemonApiTest {
     String[] headAndBody = r.body().split("\r\n\r\n", 2);
     assertThat(headAndBody[0].toLowerCase()).contains("content-type: text/event-stream");
     String[] frames = headAndBody[1].split("\n\n");
-    assertThat(frames).hasSize(2);
+    assertThat(frames).as(r.body()).hasSize(2);
     assertThat(frames[0]).startsWith("id: m2/0\nevent: started\ndata: {");
     assertThat(frames[1]).startsWith("id: m2/1\nevent: result\ndata: {");
     assertThat(EventJson.fromLine(frames[1].split("data: ", 2)[1]).phase()).isEqualTo(Phase.DONE);
@@ -239,5 +239,36 @@ class DaemonApiTest {
     core.drain(Duration.ofSeconds(5)).get();
     assertError(curl.post("/v1/migrations", VALID_PLAN), 503, "shutting_down");
     assertThat(json(curl.get("/healthz")).get("status").asText()).isEqualTo("stopping");
+  }
+
+  @Test
+  void aClientThatDoesNotReadIsDroppedWithANoticeAndPublishingNeverWaits() throws Exception {
+    Process p = curl.stream("/v1/events");
+    try {
+      bus.publish(Events.started("slow", 0, Phase.PREFLIGHT));
+      // Wait until subscribed (the first event is read), then stop reading.
+      int first = p.getInputStream().read();
+      assertThat(first).isEqualTo('{');
+      String bulk = "x".repeat(64 * 1024);
+      for (int seq = 1; seq <= 400; seq++) {
+        bus.publish(new MigrationEvent("slow", seq, Phase.MIGRATE, io.ferry.agent.event.EventKind.PROGRESS,
+            java.util.Optional.empty(), java.time.Instant.now(), System.nanoTime(), java.util.Optional.empty(),
+            Map.of("bulk", bulk)));
+      }
+      // Now read everything: the daemon ended the stream after a gap-free prefix and the notice.
+      List<String> lines = ("{" + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).lines().toList();
+      JsonNode notice = JSON.readTree(lines.get(lines.size() - 1)).get("error");
+      assertThat(notice.get("code").asText()).isEqualTo("subscriber_dropped");
+      List<String> events = lines.subList(0, lines.size() - 1);
+      assertThat(events.size()).isLessThan(401);
+      for (int i = 0; i < events.size(); i++) {
+        assertThat(EventJson.fromLine(events.get(i)).seq()).isEqualTo(i);
+      }
+      assertThat(notice.get("firstMissedSeq").asLong()).isEqualTo(events.size());
+      assertThat(curl.get("/metrics").body()).contains("ferry_event_subscribers 0");
+    } finally {
+      p.destroy();
+      p.waitFor();
+    }
   }
 }
