@@ -46,11 +46,7 @@ class DaemonMigrationTest {
         EventBus bus = new EventBus();
         DaemonServer server = DaemonServer.start(workDir.resolve("ferry.sock"),
             new DaemonCore(bus, List::of, blocking), PeerPolicy.withDefaults(List.of()))) {
-      String plan = "{\"id\": \"vm1-via-daemon\",\n"
-          + " \"source\": {\"qmp\": \"" + lab.pair.source().agentQmpSocket() + "\"},\n"
-          + " \"destination\": {\"qmp\": \"" + lab.pair.destination().agentQmpSocket() + "\"},\n"
-          + " \"uri\": \"" + lab.pair.migrationUri() + "\",\n"
-          + " \"devices\": [{\"id\": \"hostnet1\"}]}\n";
+      String plan = plan(lab, "vm1-via-daemon");
       Path socket = server.socket();
 
       String accepted = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
@@ -93,6 +89,44 @@ class DaemonMigrationTest {
     } finally {
       blocking.shutdown();
     }
+  }
+
+  @Test
+  void stoppingRefusesNewMigrationsAndCancelsARunningOneWhichRollsBack() throws Exception {
+    ExecutorService blocking = Executors.newCachedThreadPool();
+    try (MigrationLab lab = MigrationLab.start(workDir, "drain", b -> b, List.of(MigrationLab.nic(1)));
+        EventBus bus = new EventBus()) {
+      DaemonCore core = new DaemonCore(bus, List::of, blocking);
+      try (DaemonServer server = DaemonServer.start(workDir.resolve("ferry.sock"), core,
+          PeerPolicy.withDefaults(List.of()))) {
+        Path socket = server.socket();
+        String accepted = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
+            "--data-binary", plan(lab, "vm1-drained"), "http://ferry/v1/migrations");
+        assertThat(JSON.readTree(accepted).get("id").asText()).isEqualTo("vm1-drained");
+
+        // What SIGTERM does, with no grace: the running migration is cancelled at once.
+        var drained = core.drain(java.time.Duration.ZERO);
+        String refused = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
+            "--data-binary", plan(lab, "vm1-late"), "http://ferry/v1/migrations");
+        assertThat(JSON.readTree(refused).get("error").get("code").asText()).isEqualTo("shutting_down");
+        drained.get(MigrationLab.MIGRATION.toSeconds(), TimeUnit.SECONDS);
+
+        JsonNode view = JSON.readTree(curl(socket, "http://ferry/v1/migrations/vm1-drained"));
+        assertThat(view.get("result").asText()).as(view.toString()).isEqualTo("ROLLED_BACK");
+        assertThat(lab.source().queryStatus().join().status()).isEqualTo("running");
+        assertThat(lab.pciIds(lab.source())).contains("hostnet1");
+      }
+    } finally {
+      blocking.shutdown();
+    }
+  }
+
+  private static String plan(MigrationLab lab, String id) {
+    return "{\"id\": \"" + id + "\",\n"
+        + " \"source\": {\"qmp\": \"" + lab.pair.source().agentQmpSocket() + "\"},\n"
+        + " \"destination\": {\"qmp\": \"" + lab.pair.destination().agentQmpSocket() + "\"},\n"
+        + " \"uri\": \"" + lab.pair.migrationUri() + "\",\n"
+        + " \"devices\": [{\"id\": \"hostnet1\"}]}\n";
   }
 
   private static String curl(Path socket, String... args) throws Exception {
