@@ -85,6 +85,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           "no migration with id " + a.migrationId())), true);
       return;
     }
+    if (a.migrationId() != null && core.eventsForgotten(a.migrationId())) {
+      reply(ctx, ErrorBodies.response(new ApiException(410, "events_forgotten",
+          "migration " + a.migrationId() + " has ended and its events are no longer kept;"
+              + " GET /v1/migrations/" + a.migrationId() + " has its result")), true);
+      return;
+    }
     HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
     head.headers().set(HttpHeaderNames.CONTENT_TYPE,
         a.format() == StreamFormat.SSE ? "text/event-stream" : "application/x-ndjson");

@@ -89,6 +89,18 @@ public final class DaemonCore {
     return !bus.history(id).isEmpty();
   }
 
+  /**
+   * True if the migration has ended and the bus no longer holds its events (the bus keeps fewer
+   * histories than the daemon keeps migrations): a stream of it would never see its result.
+   */
+  public boolean eventsForgotten(String id) {
+    Migration m;
+    synchronized (lock) {
+      m = migrations.get(id);
+    }
+    return m != null && m.outcome().isDone() && bus.history(id).isEmpty();
+  }
+
   private ApiResponse start(MigrationPlan plan) {
     Migration migration;
     synchronized (lock) {

@@ -53,7 +53,10 @@ public final class DaemonServer implements AutoCloseable {
       if (!"socket".equals(fileType(abs))) {
         throw new IOException(abs + " exists and is not a socket; not replacing it");
       }
-      Files.delete(abs);
+      if (someoneListens(abs)) {
+        throw new IOException("another daemon is listening on " + abs);
+      }
+      Files.delete(abs); // left over by a daemon that did not stop cleanly
     }
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(
         1, new DefaultThreadFactory("ferry-api", true), EpollIoHandler.newFactory());
@@ -94,6 +97,15 @@ public final class DaemonServer implements AutoCloseable {
     } catch (IOException e) {
       LOG.log(Level.WARNING, "cannot read the peer credentials of a connection: " + e);
       return -1; // unknown callers are refused
+    }
+  }
+
+  private static boolean someoneListens(Path socket) {
+    try (java.nio.channels.SocketChannel probe =
+        java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
+      return true;
+    } catch (IOException refused) {
+      return false;
     }
   }
 

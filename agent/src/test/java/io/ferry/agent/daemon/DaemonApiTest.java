@@ -1,6 +1,7 @@
 package io.ferry.agent.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -269,6 +270,41 @@ class DaemonApiTest {
     } finally {
       p.destroy();
       p.waitFor();
+    }
+  }
+
+  @Test
+  void aSecondDaemonOnALiveSocketIsRefusedAndAStaleSocketFileIsReplaced() throws Exception {
+    assertThatThrownBy(() -> DaemonServer.start(server.socket(), core, PeerPolicy.withDefaults(List.of())))
+        .isInstanceOf(java.io.IOException.class).hasMessageContaining("another daemon");
+    assertThat(curl.get("/healthz").status()).isEqualTo(200);
+
+    Path stale = dir.resolve("stale.sock");
+    try (var ch = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      ch.bind(java.net.UnixDomainSocketAddress.of(stale)); // closing leaves the file behind
+    }
+    try (DaemonServer second = DaemonServer.start(stale, core, PeerPolicy.withDefaults(List.of()))) {
+      assertThat(new Curl(second.socket()).get("/healthz").status()).isEqualTo(200);
+    }
+    Path notASocket = Files.writeString(dir.resolve("file.sock"), "data");
+    assertThatThrownBy(() -> DaemonServer.start(notASocket, core, PeerPolicy.withDefaults(List.of())))
+        .hasMessageContaining("not a socket");
+    assertThat(Files.readString(notASocket)).isEqualTo("data");
+  }
+
+  @Test
+  void theStreamOfAFinishedMigrationWhoseEventsTheBusForgotIs410NotAHang() throws Exception {
+    try (EventBus small = new EventBus(EventBus.DEFAULT_QUEUE_CAPACITY, 1, null)) {
+      DaemonCore forgetful = new DaemonCore(small, List::of, blocking);
+      try (DaemonServer s = DaemonServer.start(dir.resolve("small.sock"), forgetful, PeerPolicy.withDefaults(List.of()))) {
+        Curl c = new Curl(s.socket());
+        assertThat(c.post("/v1/migrations", VALID_PLAN).status()).isEqualTo(202);
+        c.get("/v1/migrations/m-valid/events"); // to its result
+        assertThat(c.post("/v1/migrations", VALID_PLAN.replace("m-valid", "m-next")).status()).isEqualTo(202);
+        c.get("/v1/migrations/m-next/events"); // its history pushes m-valid's out of the bus
+        assertError(c.get("/v1/migrations/m-valid/events"), 410, "events_forgotten");
+        assertThat(json(c.get("/v1/migrations/m-valid")).get("state").asText()).isEqualTo("finished");
+      }
     }
   }
 }
