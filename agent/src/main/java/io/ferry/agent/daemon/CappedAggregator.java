@@ -4,7 +4,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -19,11 +21,30 @@ final class CappedAggregator extends HttpObjectAggregator {
     super(maxBytes);
   }
 
+  // Set when a body was refused while the client is still sending it: the aggregator discards
+  // the rest (nothing is buffered) and the connection closes at its end. Closing at once would
+  // make the client's next write fail (EPIPE) before it reads the 413.
+  private boolean closeAtEndOfBody;
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    boolean endOfRefusedBody = closeAtEndOfBody && msg instanceof LastHttpContent;
+    super.channelRead(ctx, msg);
+    if (endOfRefusedBody) {
+      ctx.close();
+    }
+  }
+
   @Override
   protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
     FullHttpResponse r = ErrorBodies.response(tooLarge());
     ErrorBodies.closeAfter(r);
-    ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    if (oversized instanceof FullHttpMessage) {
+      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      closeAtEndOfBody = true;
+      ctx.writeAndFlush(r);
+    }
   }
 
   @Override

@@ -105,6 +105,9 @@ class DaemonApiTest {
     Curl.Reply withoutContinue = curl.run(List.of(), "/v1/migrations", "-X", "POST", "-H", "Expect:",
         "-H", "Content-Type: application/json", "--data-binary", "@" + big);
     assertError(withoutContinue, 413, "body_too_large");
+    Curl.Reply chunked = curl.run(List.of(), "/v1/migrations", "-X", "POST", "-H", "Expect:",
+        "-H", "Transfer-Encoding: chunked", "-H", "Content-Type: application/json", "--data-binary", "@" + big);
+    assertError(chunked, 413, "body_too_large");
     assertThat(curl.get("/healthz").status()).isEqualTo(200);
   }
 
