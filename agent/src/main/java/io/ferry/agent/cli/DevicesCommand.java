@@ -69,7 +69,8 @@ public final class DevicesCommand implements Callable<Integer> {
     return d.virtualFunctions().isEmpty() ? "-" : "pf, " + d.virtualFunctions().size() + " vfs";
   }
 
-  static Map<String, Object> toJson(PciDevice d) {
+  /** One device as the JSON object of {@code --json} and of the daemon's {@code GET /v1/devices}. */
+  public static Map<String, Object> toJson(PciDevice d) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("address", d.address().toString());
     m.put("vendor", String.format("0x%04x", d.vendor()));

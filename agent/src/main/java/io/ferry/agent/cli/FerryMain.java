@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
       MigrateCommand.class,
       QmpCommand.class,
       BenchCommand.class,
-      DevicesCommand.class
+      DevicesCommand.class,
+      ServeCommand.class
     })
 public final class FerryMain implements Runnable {
 

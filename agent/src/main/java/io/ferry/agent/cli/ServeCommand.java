@@ -1,0 +1,91 @@
+package io.ferry.agent.cli;
+
+import io.ferry.agent.daemon.DaemonCore;
+import io.ferry.agent.daemon.DaemonServer;
+import io.ferry.agent.daemon.PeerPolicy;
+import io.ferry.agent.daemon.SdNotify;
+import io.ferry.agent.event.EventBus;
+import io.ferry.vfio.PciDevice;
+import io.ferry.vfio.VfioDevices;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ferry serve}: the per-host daemon and its local HTTP API on a unix socket. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the ferry daemon: an HTTP/1.1 JSON API on a unix socket (see README, 'Running the daemon').",
+      "SIGTERM stops it gracefully: new migrations are refused (503), running ones get --stop-grace",
+      "to end, then are cancelled (rolled back before the commit); then it exits."
+    })
+public final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--socket", paramLabel = "PATH", defaultValue = "/run/ferry/ferry.sock",
+      description = "Unix socket to listen on, mode 0660 (default: ${DEFAULT-VALUE}).")
+  Path socket;
+
+  @Option(names = "--allow-uid", paramLabel = "UID",
+      description = "Also allow this uid (repeatable); root and the daemon's own uid always are.")
+  List<Integer> allowUids = new ArrayList<>();
+
+  @Option(names = "--stop-grace", paramLabel = "DURATION", defaultValue = "60s",
+      converter = DurationConverter.class,
+      description = "On SIGTERM, how long running migrations may take to end before they are cancelled (default: ${DEFAULT-VALUE}).")
+  Duration stopGrace;
+
+  @Mixin DevicesCommand.JournalOption journal;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    Path journalPath = journal.path();
+    ExecutorService blocking = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "ferry-blocking");
+      t.setDaemon(true);
+      return t;
+    });
+    EventBus bus = new EventBus();
+    DaemonCore core = new DaemonCore(bus, () -> {
+      List<java.util.Map<String, Object>> out = new ArrayList<>();
+      for (PciDevice d : VfioDevices.forHost(journalPath).list()) {
+        out.add(DevicesCommand.toJson(d));
+      }
+      return out;
+    }, blocking);
+    PeerPolicy policy = PeerPolicy.withDefaults(allowUids);
+    DaemonServer server = DaemonServer.start(socket, core, policy);
+    Optional<SdNotify> notify = SdNotify.fromEnvironment();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("ferry: stopping: refusing new migrations, waiting for running ones");
+      notify.ifPresent(n -> send(n, "STOPPING=1"));
+      core.drain(stopGrace).join();
+      server.close();
+      bus.close();
+      blocking.shutdown();
+      stopped.countDown();
+    }, "ferry-stop"));
+    System.err.println("ferry: serving on " + server.socket() + " (uids allowed: " + policy.allowedUids() + ")");
+    notify.ifPresent(n -> send(n, "READY=1"));
+    stopped.await();
+    return ExitCodes.OK;
+  }
+
+  private static void send(SdNotify n, String state) {
+    try {
+      n.send(state);
+    } catch (IOException e) {
+      System.err.println("ferry: sd_notify " + state + " failed: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package io.ferry.agent.daemon;
+
+import io.ferry.agent.plan.MigrationPlan;
+
+/**
+ * Every request the daemon understands, parsed at the HTTP edge (after Firecracker's API): the
+ * core handles these and never sees HTTP.
+ */
+public sealed interface ApiAction {
+
+  /** {@code POST /v1/migrations}: start a migration from a validated plan. */
+  record StartMigration(MigrationPlan plan) implements ApiAction {}
+
+  /** {@code GET /v1/migrations}. */
+  record ListMigrations() implements ApiAction {}
+
+  /** {@code GET /v1/migrations/{id}}. */
+  record GetMigration(String id) implements ApiAction {}
+
+  /** {@code POST /v1/migrations/{id}/cancel}. */
+  record CancelMigration(String id) implements ApiAction {}
+
+  /**
+   * {@code GET /v1/migrations/{id}/events} ({@code migrationId} set) or {@code GET /v1/events}
+   * ({@code migrationId} null): history, then live events.
+   */
+  record StreamEvents(String migrationId, StreamFormat format) implements ApiAction {}
+
+  /** {@code GET /v1/devices}. */
+  record ListDevices() implements ApiAction {}
+
+  /** {@code GET /healthz}. */
+  record Health() implements ApiAction {}
+
+  /** {@code GET /metrics}. */
+  record Metrics() implements ApiAction {}
+
+  /** How an event stream is framed. */
+  enum StreamFormat {
+    /** One event JSON per line, chunked ({@code application/x-ndjson}). */
+    NDJSON,
+    /** Server-Sent Events ({@code text/event-stream}), asked for with that Accept header. */
+    SSE
+  }
+}

@@ -1,0 +1,232 @@
+package io.ferry.agent.daemon;
+
+import io.ferry.agent.event.EventBus;
+import io.ferry.agent.migration.Migration;
+import io.ferry.agent.migration.MigrationOutcome;
+import io.ferry.agent.migration.MigrationRefusedException;
+import io.ferry.agent.migration.Migrator;
+import io.ferry.agent.plan.MigrationPlan;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What the daemon does, free of HTTP: runs migrations (publishing to one {@link EventBus}), answers
+ * for them, lists devices, and drains on shutdown. Every method returns at once; anything slow is
+ * a future.
+ */
+public final class DaemonCore {
+  /** Finished migrations kept for {@code GET /v1/migrations} (the bus keeps fewer histories). */
+  static final int RETAINED_FINISHED = 256;
+
+  private final EventBus bus;
+  private final Migrator migrator;
+  private final DeviceLister devices;
+  private final Executor blocking;
+  private final DaemonMetrics metrics = new DaemonMetrics();
+  private final Object lock = new Object();
+  // Guarded by lock; insertion order = start order.
+  private final LinkedHashMap<String, Migration> migrations = new LinkedHashMap<>();
+  private boolean draining;
+
+  /**
+   * @param blocking where device discovery (sysfs reads) runs; not a Netty event loop
+   */
+  public DaemonCore(EventBus bus, DeviceLister devices, Executor blocking) {
+    this.bus = bus;
+    this.migrator = new Migrator(bus);
+    this.devices = devices;
+    this.blocking = blocking;
+  }
+
+  public EventBus bus() {
+    return bus;
+  }
+
+  public DaemonMetrics metrics() {
+    return metrics;
+  }
+
+  /** Handles every action but {@link ApiAction.StreamEvents} (the HTTP edge streams those). */
+  public CompletableFuture<ApiResponse> handle(ApiAction action) {
+    try {
+      if (action instanceof ApiAction.StartMigration a) {
+        return CompletableFuture.completedFuture(start(a.plan()));
+      } else if (action instanceof ApiAction.ListMigrations) {
+        return CompletableFuture.completedFuture(ApiResponse.json(200, list()));
+      } else if (action instanceof ApiAction.GetMigration a) {
+        return CompletableFuture.completedFuture(ApiResponse.json(200, view(find(a.id()))));
+      } else if (action instanceof ApiAction.CancelMigration a) {
+        return CompletableFuture.completedFuture(cancel(a.id()));
+      } else if (action instanceof ApiAction.ListDevices) {
+        return CompletableFuture.supplyAsync(this::devices, blocking);
+      } else if (action instanceof ApiAction.Health) {
+        return CompletableFuture.completedFuture(ApiResponse.json(200, health()));
+      } else if (action instanceof ApiAction.Metrics) {
+        return CompletableFuture.completedFuture(ApiResponse.text(metrics.render(this::running)));
+      }
+      // StreamEvents: the HTTP edge subscribes the client to the bus itself.
+      throw new IllegalArgumentException("not handled by the core: " + action);
+    } catch (ApiException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** True if the daemon knows this migration (running, finished, or with retained events). */
+  public boolean knows(String id) {
+    synchronized (lock) {
+      if (migrations.containsKey(id)) {
+        return true;
+      }
+    }
+    return !bus.history(id).isEmpty();
+  }
+
+  /**
+   * True if the migration has ended and the bus no longer holds its events (the bus keeps fewer
+   * histories than the daemon keeps migrations): a stream of it would never see its result.
+   */
+  public boolean eventsForgotten(String id) {
+    Migration m;
+    synchronized (lock) {
+      m = migrations.get(id);
+    }
+    return m != null && m.outcome().isDone() && bus.history(id).isEmpty();
+  }
+
+  private ApiResponse start(MigrationPlan plan) {
+    Migration migration;
+    synchronized (lock) {
+      if (draining) {
+        throw new ApiException(503, "shutting_down", "the daemon is stopping and takes no new migrations");
+      }
+      if (migrations.containsKey(plan.id()) || !bus.history(plan.id()).isEmpty()) {
+        throw new ApiException(409, "duplicate_id", "a migration with id " + plan.id() + " already exists");
+      }
+      try {
+        migration = migrator.start(plan);
+      } catch (MigrationRefusedException e) {
+        throw new ApiException(409, "source_busy", e.getMessage());
+      }
+      migrations.put(plan.id(), migration);
+      forgetOldFinished();
+    }
+    migration.outcome().thenAccept(metrics::migrationEnded);
+    return ApiResponse.json(202, Map.of("id", plan.id()));
+  }
+
+  private void forgetOldFinished() {
+    int excess = migrations.size() - RETAINED_FINISHED;
+    for (Iterator<Migration> it = migrations.values().iterator(); it.hasNext() && excess > 0; ) {
+      if (it.next().outcome().isDone()) {
+        it.remove();
+        excess--;
+      }
+    }
+  }
+
+  private Migration find(String id) {
+    synchronized (lock) {
+      Migration m = migrations.get(id);
+      if (m == null) {
+        throw new ApiException(404, "unknown_migration", "no migration with id " + id);
+      }
+      return m;
+    }
+  }
+
+  private ApiResponse cancel(String id) {
+    Migration m = find(id);
+    if (m.outcome().isDone()) {
+      throw new ApiException(409, "already_finished", "migration " + id + " has already ended");
+    }
+    m.cancel();
+    return ApiResponse.json(202, view(m));
+  }
+
+  private List<Map<String, Object>> list() {
+    List<Migration> all;
+    synchronized (lock) {
+      all = new ArrayList<>(migrations.values());
+    }
+    return all.stream().map(DaemonCore::view).toList();
+  }
+
+  /** The JSON of one migration: {@code id, state, phase, result, reason, figures}. */
+  static Map<String, Object> view(Migration m) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", m.id());
+    MigrationOutcome o = m.outcome().getNow(null);
+    out.put("state", o == null ? "running" : "finished");
+    out.put("phase", o == null ? m.phase().name() : "DONE");
+    out.put("source", m.plan().source().qmp().toString());
+    if (o != null) {
+      out.put("result", o.result().name());
+      if (o.reason() != null) {
+        out.put("reason", o.reason());
+      }
+      if (o.figures() != null) {
+        out.put("figures", o.figures().toDetail());
+      }
+    }
+    return out;
+  }
+
+  private ApiResponse devices() {
+    try {
+      return ApiResponse.json(200, devices.list());
+    } catch (Exception e) {
+      throw new ApiException(500, "device_discovery_failed", "cannot list PCI devices: " + e.getMessage());
+    }
+  }
+
+  private Map<String, Object> health() {
+    synchronized (lock) {
+      return Map.of("status", draining ? "stopping" : "ok", "running", running());
+    }
+  }
+
+  int running() {
+    synchronized (lock) {
+      return (int) migrations.values().stream().filter(m -> !m.outcome().isDone()).count();
+    }
+  }
+
+  /**
+   * Stops taking migrations (503 from now on), waits up to {@code grace} for the running ones to
+   * end, then cancels those still running (which rolls them back if they are before the commit) and
+   * waits for them to end. Completes when no migration runs.
+   */
+  public CompletableFuture<Void> drain(Duration grace) {
+    List<Migration> running;
+    synchronized (lock) {
+      draining = true;
+      running = migrations.values().stream().filter(m -> !m.outcome().isDone()).toList();
+    }
+    CompletableFuture<Void> all = allEnded(running);
+    return all.orTimeout(grace.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((ok, error) -> error)
+        .thenCompose(error -> {
+          if (error == null || !(unwrap(error) instanceof TimeoutException)) {
+            return CompletableFuture.<Void>completedFuture(null);
+          }
+          running.forEach(Migration::cancel);
+          return allEnded(running);
+        });
+  }
+
+  private static CompletableFuture<Void> allEnded(List<Migration> ms) {
+    return CompletableFuture.allOf(ms.stream().map(Migration::outcome).toArray(CompletableFuture[]::new));
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+}

@@ -1,0 +1,43 @@
+package io.ferry.agent.daemon;
+
+import java.util.Locale;
+
+/** A Prometheus histogram (cumulative buckets, sum, count) in seconds; thread-safe. */
+final class Histogram {
+  private final double[] bounds;
+  private final long[] counts;
+  private double sum;
+  private long count;
+
+  Histogram(double... bounds) {
+    this.bounds = bounds.clone();
+    this.counts = new long[bounds.length];
+  }
+
+  synchronized void observe(double value) {
+    for (int i = 0; i < bounds.length; i++) {
+      if (value <= bounds[i]) {
+        counts[i]++;
+      }
+    }
+    sum += value;
+    count++;
+  }
+
+  /** Appends the _bucket, _sum and _count lines; {@code labels} is "" or {@code key="v",}. */
+  synchronized void render(StringBuilder out, String name, String labels) {
+    for (int i = 0; i < bounds.length; i++) {
+      out.append(name).append("_bucket{").append(labels).append("le=\"").append(number(bounds[i]))
+          .append("\"} ").append(counts[i]).append('\n');
+    }
+    out.append(name).append("_bucket{").append(labels).append("le=\"+Inf\"} ").append(count).append('\n');
+    String bare = labels.isEmpty() ? "" : "{" + labels.substring(0, labels.length() - 1) + "}";
+    out.append(name).append("_sum").append(bare).append(' ').append(number(sum)).append('\n');
+    out.append(name).append("_count").append(bare).append(' ').append(count).append('\n');
+  }
+
+  static String number(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) + ".0"
+        : String.format(Locale.ROOT, "%s", v);
+  }
+}
