@@ -24,12 +24,12 @@ public record MedianInterval(int lowerRank, int upperRank, double coverage) {
     MedianInterval best = null;
     double cumulative = 0; // P(B <= j-1)
     for (int j = 1; j <= (n + 1) / 2; j++) {
+      cumulative += binomialHalf(n, j - 1);
       double coverage = 1 - 2 * cumulative;
       if (coverage < confidence) {
         break;
       }
       best = new MedianInterval(j, n - j + 1, coverage);
-      cumulative += binomialHalf(n, j - 1);
     }
     return Optional.ofNullable(best);
   }
