@@ -19,6 +19,7 @@ import java.util.Map;
 public final class BenchResultWriter implements AutoCloseable {
   public static final String RUNS = "runs.ndjson";
   public static final String SUMMARY = "summary.json";
+  public static final String REPORT = "report.html";
   static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path directory;
@@ -57,6 +58,11 @@ public final class BenchResultWriter implements AutoCloseable {
     ObjectNode root = summaryJson(settings, all);
     Files.writeString(directory.resolve(SUMMARY),
         JSON.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n");
+  }
+
+  /** Writes {@code report.html} (see {@link BenchReport}). */
+  public void report(String title, List<MigrationRunFigures> all) throws IOException {
+    Files.writeString(directory.resolve(REPORT), BenchReport.html(title, all), StandardCharsets.UTF_8);
   }
 
   /**

@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
       "unplugging and replugging an e1000e through ferry's orchestrator, and prints each run's",
       "figures and their median (with a 95% CI), p95 and max: QEMU downtime, total and setup time,",
       "switchover gap (STOP -> RESUME), guest heartbeat gap, NIC absence window, ferry's own",
-      "overhead, wall time, each phase. --out DIR writes runs.ndjson and summary.json;",
+      "overhead, wall time, each phase. --out DIR writes runs.ndjson, summary.json, report.html;",
       "--compare A.json B.json compares two summaries. `ferry bench qmp` is the other bench."
     })
 public final class BenchMigrationCommand implements Callable<Integer> {
@@ -83,7 +83,7 @@ public final class BenchMigrationCommand implements Callable<Integer> {
   @Option(names = "--dirty-rate", defaultValue = "0", paramLabel = "MB/s", description = "MiB/s of memory the guest dirties during the runs (default: ${DEFAULT-VALUE}).")
   int dirtyMbps;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Write runs.ndjson (one object per run) and summary.json here.")
+  @Option(names = "--out", paramLabel = "DIR", description = "Write runs.ndjson (one object per run), summary.json and report.html here.")
   Path outDir;
 
   @Option(names = "--compare", arity = "2", paramLabel = "SUMMARY.json",
@@ -151,6 +151,7 @@ public final class BenchMigrationCommand implements Callable<Integer> {
     } finally {
       if (writer != null) {
         writer.summary(settingsJson(settings), all);
+        writer.report("ferry bench migration: " + all.size() + " runs, " + settingsJson(settings), all);
         writer.close();
       }
       if (temporary) {
@@ -160,7 +161,8 @@ public final class BenchMigrationCommand implements Callable<Integer> {
     out.println();
     SummaryTable.print(out, FigureSummaries.of(all));
     if (writer != null) {
-      out.printf("%nwrote %s and %s%n", outDir.resolve(BenchResultWriter.RUNS), outDir.resolve(BenchResultWriter.SUMMARY));
+      out.printf("%nwrote %s, %s and %s%n", outDir.resolve(BenchResultWriter.RUNS),
+          outDir.resolve(BenchResultWriter.SUMMARY), outDir.resolve(BenchResultWriter.REPORT));
       out.flush();
     }
     return ExitCodes.OK;
