@@ -71,6 +71,8 @@ class BenchMigrationCliTest {
     assertThat(summary.at("/settings/mode").asText()).isEqualTo("unplug-replug");
     assertThat(summary.at("/figures/device absence/count").asInt()).isEqualTo(3);
     assertThat(summary.at("/figures/wall time/median").asDouble()).isPositive();
+    assertThat(Files.readString(replug.resolve("report.html")))
+        .contains("<svg", "run 3 MIGRATE", "run 3 device absence", "wall time (ms)");
 
     // The baseline: nothing unplugged, the guest dirtying memory, a tighter downtime limit.
     Path plain = dir.resolve("plain");
