@@ -108,7 +108,9 @@ public final class BenchReport {
       double ms = maxMs * tick / 5;
       double tx = labelWidth + ms * scale;
       svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"24\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ccc\"/>%n", tx, tx, y));
-      svg.append(text(tx - 10, y + 14, String.format(Locale.ROOT, "%.0f", ms)));
+      // The last label ends at its tick so that it stays inside the picture.
+      svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%.0f</text>%n",
+          tx, y + 14, tick == 5 ? "end" : "middle", ms));
     }
     return svg.append("</svg>\n").toString();
   }

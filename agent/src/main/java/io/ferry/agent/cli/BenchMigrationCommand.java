@@ -124,11 +124,12 @@ public final class BenchMigrationCommand implements Callable<Integer> {
             .accelerator(accelerator)
             .memoryMiB(memoryMiB);
     List<MigrationRunFigures> all = new ArrayList<>();
-    out.printf("ferry bench migration: %d runs, mode %s%s, commit %s, %s hotplug, %s, %d MiB guest%s%s%n",
+    String header = String.format("ferry bench migration: %d runs, mode %s%s, commit %s, %s hotplug, %s, %d MiB guest%s%s",
         runs, mode.wireName(), mode == BenchMode.UNPLUG_REPLUG ? " (" + devices + " e1000e)" : "",
         commit.wireName(), hotplug.name().toLowerCase(), accelerator.name().toLowerCase(), memoryMiB,
         downtimeLimitMs == null ? "" : ", downtime-limit " + downtimeLimitMs + " ms",
         dirtyMbps == 0 ? "" : ", dirtying " + dirtyMbps + " MiB/s");
+    out.println(header);
     out.flush();
     BenchResultWriter writer = outDir == null ? null : BenchResultWriter.open(outDir);
     try {
@@ -151,7 +152,7 @@ public final class BenchMigrationCommand implements Callable<Integer> {
     } finally {
       if (writer != null) {
         writer.summary(settingsJson(settings), all);
-        writer.report("ferry bench migration: " + all.size() + " runs, " + settingsJson(settings), all);
+        writer.report(header.replace(runs + " runs", all.size() + " runs"), all);
         writer.close();
       }
       if (temporary) {
