@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param devices how many e1000e in {@link BenchMode#UNPLUG_REPLUG} (one per root port)
  * @param downtimeLimitMs the plan's {@code downtime-limit} parameter, or null for QEMU's default
  * @param dirtyMbps MiB/s of guest memory the heartbeat program dirties, 0 for none
+ * @param rawBaseline after each ferry run, one run of the bare Python QMP script ({@link RawBaseline})
  */
 public record BenchSettings(
-    int runs, CommitPolicy commit, BenchMode mode, int devices, Long downtimeLimitMs, int dirtyMbps) {
+    int runs, CommitPolicy commit, BenchMode mode, int devices, Long downtimeLimitMs, int dirtyMbps,
+    boolean rawBaseline) {
   public static final int MAX_DEVICES = 8;
 
   public BenchSettings {
@@ -31,6 +33,9 @@ public record BenchSettings(
     }
     if (downtimeLimitMs != null && downtimeLimitMs < 1) {
       throw new IllegalArgumentException("--downtime-limit must be at least 1 ms");
+    }
+    if (rawBaseline && mode == BenchMode.FAILOVER) {
+      throw new IllegalArgumentException("--baseline raw does unplug-replug or plain, not failover");
     }
     if (dirtyMbps < 0) {
       throw new IllegalArgumentException("--dirty-rate must not be negative");

@@ -12,7 +12,7 @@ public final class FigureSummaries {
   public static final List<String> ORDER = List.of(
       MigrationRunFigures.DOWNTIME, MigrationRunFigures.TOTAL, MigrationRunFigures.SETUP,
       MigrationRunFigures.SWITCHOVER, MigrationRunFigures.HEARTBEAT, MigrationRunFigures.ABSENCE,
-      MigrationRunFigures.OVERHEAD, MigrationRunFigures.WALL);
+      MigrationRunFigures.OVERHEAD, MigrationRunFigures.WALL, RawBaseline.WALL);
 
   private FigureSummaries() {}
 

@@ -12,6 +12,7 @@ import io.ferry.agent.plan.MigrationPlan;
 import io.ferry.agent.plan.MigrationPlanBuilder;
 import io.ferry.agent.plan.Mode;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,6 +52,17 @@ public final class MigrationBench {
     };
   }
 
+  /** The -device text of the unplugged NICs (none outside unplug-replug). */
+  static List<String> deviceSpecs(BenchSettings settings) {
+    List<String> specs = new ArrayList<>();
+    if (settings.mode() == BenchMode.UNPLUG_REPLUG) {
+      for (int k = 1; k <= settings.devices(); k++) {
+        specs.add("e1000e,id=hostnet" + k + ",bus=rp" + k + ",mac=" + mac(k) + ",romfile=");
+      }
+    }
+    return specs;
+  }
+
   private static String mac(int k) {
     return String.format("52:54:00:00:00:%02x", 0x10 + k);
   }
@@ -82,14 +94,15 @@ public final class MigrationBench {
       case UNPLUG_REPLUG -> {
         base.rootPorts(settings.devices());
         first = base.copy();
+        deviceSpecs(settings).forEach(first::device);
         for (int k = 1; k <= settings.devices(); k++) {
-          first.device("e1000e,id=hostnet" + k + ",bus=rp" + k + ",mac=" + mac(k) + ",romfile=");
           ready.add(Pattern.compile("FERRY-NICS: .*" + mac(k)));
         }
       }
       default -> throw new IllegalStateException(settings.mode().toString());
     }
     LabVm current = first.name("bench-0").incoming(false).start();
+    Path rawScript = settings.rawBaseline() ? RawBaseline.install(current.workDir()) : null;
     try {
       for (Pattern line : ready) {
         current.awaitConsole(line, BOOT).join();
@@ -97,6 +110,7 @@ public final class MigrationBench {
       Migrator migrator = new Migrator(event -> {});
       for (int run = 1; run <= settings.runs(); run++) {
         LabVm next = base.copy().name("bench-" + run).incoming(true).start();
+        MigrationRunFigures pending;
         try (HeartbeatMonitor heartbeat =
             HeartbeatMonitor.connect(current.heartbeatSocket(), next.heartbeatSocket())) {
           heartbeat.awaitCount(HeartbeatSide.SOURCE, 100, BOOT).join();
@@ -120,8 +134,9 @@ public final class MigrationBench {
           if (outcome.result() == Result.SUCCEEDED) {
             heartbeat.awaitCount(HeartbeatSide.DESTINATION, 100, BOOT).join();
           }
-          onRun.accept(figures(run, outcome, wallNs, heartbeat.switchoverGap().orElse(null)));
+          pending = figures(run, outcome, wallNs, heartbeat.switchoverGap().orElse(null));
           if (outcome.result() != Result.SUCCEEDED) {
+            onRun.accept(pending);
             next.close();
             throw new IOException("run " + run + " ended " + outcome.result() + ": " + outcome.reason());
           }
@@ -134,9 +149,38 @@ public final class MigrationBench {
         }
         current.close();
         current = next;
+        if (rawScript != null) {
+          // The floor, right after ferry's run on the same guest, which moves on once more.
+          LabVm rawNext = base.copy().name("bench-" + run + "-raw").incoming(true).start();
+          try {
+            Map<String, Double> millis = new LinkedHashMap<>(pending.millis());
+            millis.putAll(raw(current, rawNext, rawScript, settings, run));
+            pending = new MigrationRunFigures(run, pending.result(), millis, pending.figures());
+          } catch (IOException | RuntimeException | InterruptedException e) {
+            rawNext.close();
+            throw new IOException("run " + run + ", raw baseline: " + e.getMessage(), e);
+          }
+          current.close();
+          current = rawNext;
+        }
+        onRun.accept(pending);
       }
     } finally {
       current.close();
+    }
+  }
+
+  private static Map<String, Double> raw(
+      LabVm source, LabVm destination, Path script, BenchSettings settings, int run)
+      throws IOException, InterruptedException {
+    try (HeartbeatMonitor heartbeat =
+        HeartbeatMonitor.connect(source.heartbeatSocket(), destination.heartbeatSocket())) {
+      heartbeat.awaitCount(HeartbeatSide.SOURCE, 100, BOOT).join();
+      Map<String, Double> raw = RawBaseline.migrate(script, source.agentQmpSocket(),
+          destination.agentQmpSocket(), "unix:" + source.workDir().resolve("raw-" + run + ".mig.sock"),
+          deviceSpecs(settings));
+      heartbeat.awaitCount(HeartbeatSide.DESTINATION, 100, BOOT).join();
+      return raw;
     }
   }
 

@@ -83,6 +83,10 @@ public final class BenchMigrationCommand implements Callable<Integer> {
   @Option(names = "--dirty-rate", defaultValue = "0", paramLabel = "MB/s", description = "MiB/s of memory the guest dirties during the runs (default: ${DEFAULT-VALUE}).")
   int dirtyMbps;
 
+  @Option(names = "--baseline", paramLabel = "raw",
+      description = "raw: after each run, the same sequence by a bare Python QMP script (python3), the floor.")
+  String baseline;
+
   @Option(names = "--out", paramLabel = "DIR", description = "Write runs.ndjson (one object per run), summary.json and report.html here.")
   Path outDir;
 
@@ -103,7 +107,10 @@ public final class BenchMigrationCommand implements Callable<Integer> {
     }
     BenchSettings settings;
     try {
-      settings = new BenchSettings(runs, commit, mode, devices, downtimeLimitMs, dirtyMbps);
+      if (baseline != null && !baseline.equals("raw")) {
+        throw new IllegalArgumentException("--baseline: only 'raw' exists (libvirt is not supported)");
+      }
+      settings = new BenchSettings(runs, commit, mode, devices, downtimeLimitMs, dirtyMbps, baseline != null);
     } catch (IllegalArgumentException e) {
       err.println("ferry bench migration: " + e.getMessage());
       return ExitCodes.INVALID;
@@ -124,11 +131,12 @@ public final class BenchMigrationCommand implements Callable<Integer> {
             .accelerator(accelerator)
             .memoryMiB(memoryMiB);
     List<MigrationRunFigures> all = new ArrayList<>();
-    String header = String.format("ferry bench migration: %d runs, mode %s%s, commit %s, %s hotplug, %s, %d MiB guest%s%s",
+    String header = String.format("ferry bench migration: %d runs, mode %s%s, commit %s, %s hotplug, %s, %d MiB guest%s%s%s",
         runs, mode.wireName(), mode == BenchMode.UNPLUG_REPLUG ? " (" + devices + " e1000e)" : "",
         commit.wireName(), hotplug.name().toLowerCase(), accelerator.name().toLowerCase(), memoryMiB,
         downtimeLimitMs == null ? "" : ", downtime-limit " + downtimeLimitMs + " ms",
-        dirtyMbps == 0 ? "" : ", dirtying " + dirtyMbps + " MiB/s");
+        dirtyMbps == 0 ? "" : ", dirtying " + dirtyMbps + " MiB/s",
+        baseline == null ? "" : ", raw baseline");
     out.println(header);
     out.flush();
     BenchResultWriter writer = outDir == null ? null : BenchResultWriter.open(outDir);
@@ -181,6 +189,7 @@ public final class BenchMigrationCommand implements Callable<Integer> {
       s.put("downtimeLimitMs", settings.downtimeLimitMs());
     }
     s.put("dirtyMbps", settings.dirtyMbps());
+    s.put("rawBaseline", settings.rawBaseline());
     return s;
   }
 
