@@ -19,7 +19,8 @@ import picocli.CommandLine;
 /**
  * Issue 7: {@code ferry bench migration --out DIR} end to end on the lab (real QEMU, real guest):
  * one NDJSON line per run with every raw figure, a summary.json, the table with the CI column;
- * then the plain baseline with dirtying and a downtime limit, and --compare of the two.
+ * then the plain baseline with dirtying, a downtime limit and the raw Python baseline, and
+ * --compare of the two.
  */
 class BenchMigrationCliTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,11 +78,14 @@ class BenchMigrationCliTest {
     // The baseline: nothing unplugged, the guest dirtying memory, a tighter downtime limit.
     Path plain = dir.resolve("plain");
     Run baseline = ferry("bench", "migration", "--runs", "2", "--mode", "plain", "--dirty-rate", "20",
-        "--downtime-limit", "50", "--out", plain.toString(), "--work-dir", dir.resolve("work2").toString());
+        "--downtime-limit", "50", "--baseline", "raw", "--out", plain.toString(), "--work-dir", dir.resolve("work2").toString());
     assertThat(baseline.exitCode()).as(baseline.stdout() + baseline.stderr()).isZero();
     JsonNode plainRun = JSON.readTree(Files.readAllLines(plain.resolve("runs.ndjson")).get(0));
     assertThat(plainRun.at("/figures/deviceAbsenceUs").size()).isZero();
     assertThat(plainRun.at("/figures/phaseDurationsUs/MIGRATE").asLong()).isPositive();
+    // The raw Python baseline ran after each run, with the same (empty) device list.
+    assertThat(plainRun.at("/ms/raw wall time").asDouble()).isPositive();
+    assertThat(plainRun.at("/ms/raw migrate").asDouble()).isPositive();
     JsonNode plainSummary = JSON.readTree(plain.resolve("summary.json").toFile());
     assertThat(plainSummary.at("/settings/dirtyMbps").asInt()).isEqualTo(20);
     assertThat(plainSummary.at("/settings/downtimeLimitMs").asInt()).isEqualTo(50);
