@@ -111,6 +111,7 @@ public final class MigrationBench {
       for (int run = 1; run <= settings.runs(); run++) {
         LabVm next = base.copy().name("bench-" + run).incoming(true).start();
         MigrationRunFigures pending;
+        MigrationPlan lastPlan;
         try (HeartbeatMonitor heartbeat =
             HeartbeatMonitor.connect(current.heartbeatSocket(), next.heartbeatSocket())) {
           heartbeat.awaitCount(HeartbeatSide.SOURCE, 100, BOOT).join();
@@ -127,9 +128,10 @@ public final class MigrationBench {
           if (settings.downtimeLimitMs() != null) {
             plan.parameter("downtime-limit", settings.downtimeLimitMs());
           }
+          lastPlan = plan.build();
           long start = System.nanoTime();
           MigrationOutcome outcome =
-              migrator.start(plan.build()).outcome().get(RUN.toSeconds(), TimeUnit.SECONDS);
+              migrator.start(lastPlan).outcome().get(RUN.toSeconds(), TimeUnit.SECONDS);
           long wallNs = System.nanoTime() - start;
           if (outcome.result() == Result.SUCCEEDED) {
             heartbeat.awaitCount(HeartbeatSide.DESTINATION, 100, BOOT).join();
@@ -154,7 +156,7 @@ public final class MigrationBench {
           LabVm rawNext = base.copy().name("bench-" + run + "-raw").incoming(true).start();
           try {
             Map<String, Double> millis = new LinkedHashMap<>(pending.millis());
-            millis.putAll(raw(current, rawNext, rawScript, settings, run));
+            millis.putAll(raw(current, rawNext, rawScript, settings, run, lastPlan));
             pending = new MigrationRunFigures(run, pending.result(), millis, pending.figures());
           } catch (IOException | RuntimeException | InterruptedException e) {
             rawNext.close();
@@ -171,14 +173,14 @@ public final class MigrationBench {
   }
 
   private static Map<String, Double> raw(
-      LabVm source, LabVm destination, Path script, BenchSettings settings, int run)
+      LabVm source, LabVm destination, Path script, BenchSettings settings, int run, MigrationPlan plan)
       throws IOException, InterruptedException {
     try (HeartbeatMonitor heartbeat =
         HeartbeatMonitor.connect(source.heartbeatSocket(), destination.heartbeatSocket())) {
       heartbeat.awaitCount(HeartbeatSide.SOURCE, 100, BOOT).join();
       Map<String, Double> raw = RawBaseline.migrate(script, source.agentQmpSocket(),
           destination.agentQmpSocket(), "unix:" + source.workDir().resolve("raw-" + run + ".mig.sock"),
-          deviceSpecs(settings));
+          plan.migration().parameters(), deviceSpecs(settings));
       heartbeat.awaitCount(HeartbeatSide.DESTINATION, 100, BOOT).join();
       return raw;
     }

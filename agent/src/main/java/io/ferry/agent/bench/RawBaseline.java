@@ -37,15 +37,17 @@ public final class RawBaseline {
 
   /**
    * Runs one raw migration and returns its figures in milliseconds: {@code raw wall time} (first
-   * device_del to cont's reply) and each step. Blocks this (bench) thread until the script ends.
+   * device_del to cont's reply) and each step. {@code parameters} are the migration parameters
+   * ferry's plan gives QEMU (max-bandwidth, downtime-limit), so that both move the same stream. Blocks this (bench) thread until the script ends.
    *
    * @throws IOException if python3 cannot run or the script fails
    */
   public static Map<String, Double> migrate(
-      Path script, Path source, Path destination, String uri, List<String> deviceSpecs)
-      throws IOException, InterruptedException {
+      Path script, Path source, Path destination, String uri, Map<String, Object> parameters,
+      List<String> deviceSpecs) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("python3", script.toString(),
-        source.toString(), destination.toString(), uri));
+        source.toString(), destination.toString(), uri,
+        BenchResultWriter.JSON.writeValueAsString(parameters)));
     command.addAll(deviceSpecs);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output;

@@ -2,7 +2,9 @@
 """The floor for ferry bench migration --baseline raw: unplug -> migrate -> replug -> cont over
 two QMP unix sockets with nothing but the standard library, no checks, no rollback.
 
-usage: raw_qmp_migrate.py SRC_SOCK DST_SOCK URI [DEVICE_SPEC ...]
+usage: raw_qmp_migrate.py SRC_SOCK DST_SOCK URI PARAMS_JSON [DEVICE_SPEC ...]
+PARAMS_JSON is migrate-set-parameters' arguments, set on the source before timing starts (ferry's
+plan sets max-bandwidth uncapped; without it QEMU throttles and the floor would not be a floor).
 DEVICE_SPEC is QEMU's -device text, e.g. e1000e,id=hostnet1,bus=rp1,mac=52:54:00:00:00:11,romfile=
 Prints one JSON object: milliseconds per step and in all, from the first device_del (or the
 migrate-incoming when there is no device) to the reply of cont. Connecting is not timed."""
@@ -61,9 +63,12 @@ def device_args(spec):
 
 def main():
     src, dst, uri = Qmp(sys.argv[1]), Qmp(sys.argv[2]), sys.argv[3]
-    devices = [device_args(s) for s in sys.argv[4:]]
+    params = json.loads(sys.argv[4])
+    devices = [device_args(s) for s in sys.argv[5:]]
     for q in (src, dst):
         q.cmd("migrate-set-capabilities", {"capabilities": [{"capability": "events", "state": True}]})
+    if params:
+        src.cmd("migrate-set-parameters", params)
     t0 = time.monotonic()
     for d in devices:
         src.cmd("device_del", {"id": d["id"]})
