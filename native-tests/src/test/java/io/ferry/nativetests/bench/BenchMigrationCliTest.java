@@ -97,6 +97,39 @@ class BenchMigrationCliTest {
   }
 
   @Test
+  void twoDevicesAreEachMeasuredAndFailoverModeMigratesThePrimary() throws Exception {
+    LabGuest.image();
+    Path two = dir.resolve("two");
+    Run devices = ferry("bench", "migration", "--runs", "2", "--devices", "2", "--out", two.toString(),
+        "--work-dir", dir.resolve("work3").toString());
+    assertThat(devices.exitCode()).as(devices.stdout() + devices.stderr()).isZero();
+    for (String line : Files.readAllLines(two.resolve("runs.ndjson"))) {
+      JsonNode run = JSON.readTree(line);
+      JsonNode absence = run.at("/figures/deviceAbsenceUs");
+      assertThat(absence.get("hostnet1").asLong()).isPositive();
+      assertThat(absence.get("hostnet2").asLong()).isPositive();
+      // The summary's figure is the longer of the two.
+      assertThat(run.at("/ms/device absence").asDouble() * 1000)
+          .isCloseTo(Math.max(absence.get("hostnet1").asLong(), absence.get("hostnet2").asLong()),
+              org.assertj.core.data.Offset.offset(1.0));
+    }
+
+    Path failover = dir.resolve("failover");
+    Run pair = ferry("bench", "migration", "--runs", "2", "--mode", "failover", "--out", failover.toString(),
+        "--work-dir", dir.resolve("work4").toString());
+    assertThat(pair.exitCode()).as(pair.stdout() + pair.stderr()).isZero();
+    List<String> lines = Files.readAllLines(failover.resolve("runs.ndjson"));
+    assertThat(lines).hasSize(2);
+    for (String line : lines) {
+      JsonNode run = JSON.readTree(line);
+      assertThat(run.get("result").asText()).isEqualTo("SUCCEEDED");
+      assertThat(run.at("/figures/phaseDurationsUs/UNPLUG").asLong()).isPositive();
+    }
+    assertThat(JSON.readTree(failover.resolve("summary.json").toFile()).at("/settings/mode").asText())
+        .isEqualTo("failover");
+  }
+
+  @Test
   void badOptionsAreRefusedBeforeAnyQemuStarts() {
     Run devices = ferry("bench", "migration", "--mode", "plain", "--devices", "2", "--out", dir.resolve("x").toString());
     assertThat(devices.exitCode()).isEqualTo(2);
