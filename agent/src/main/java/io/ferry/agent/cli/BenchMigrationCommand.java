@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Migrates one lab guest back and forth --runs times (a fresh incoming QEMU each run),",
       "unplugging and replugging an e1000e through ferry's orchestrator, and prints each run's",
-      "figures and their median (with a 95% CI), p95 and max: QEMU downtime, total and setup time,",
+      "figures and their median (with a 95%% CI), p95 and max: QEMU downtime, total and setup time,",
       "switchover gap (STOP -> RESUME), guest heartbeat gap, NIC absence window, ferry's own",
       "overhead, wall time, each phase. --out DIR writes runs.ndjson, summary.json, report.html;",
       "--compare A.json B.json compares two summaries. `ferry bench qmp` is the other bench."
