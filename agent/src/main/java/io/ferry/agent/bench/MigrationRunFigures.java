@@ -1,23 +1,35 @@
 package io.ferry.agent.bench;
 
+import io.ferry.agent.event.MigrationFigures;
 import io.ferry.agent.event.Result;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * One benchmarked migration's figures in milliseconds, by name; a figure QEMU or the guest did
- * not give is absent. The names are the columns of the summary.
+ * One benchmarked migration: its figures in milliseconds by name (a figure QEMU or the guest did
+ * not give is absent; the names are the columns of the summary), and the orchestrator's raw
+ * figures (phases, per-device absence, bytes, passes, setup time) for {@code runs.ndjson}.
  */
-public record MigrationRunFigures(int run, Result result, Map<String, Double> millis) {
+public record MigrationRunFigures(
+    int run, Result result, Map<String, Double> millis, MigrationFigures figures) {
   public static final String DOWNTIME = "qemu downtime";
   public static final String TOTAL = "qemu total time";
+  public static final String SETUP = "qemu setup time";
   public static final String SWITCHOVER = "switchover gap";
   public static final String HEARTBEAT = "heartbeat gap";  // across the switchover: last beat on the source to first on the destination
-  public static final String ABSENCE = "device absence";
+  public static final String ABSENCE = "device absence";  // the longest over the run's devices
   public static final String OVERHEAD = "ferry overhead";
   public static final String WALL = "wall time";
+  /** Prefix of the per-phase figures, e.g. {@code phase UNPLUG}. */
+  public static final String PHASE = "phase ";
 
   public MigrationRunFigures {
-    millis = Map.copyOf(new LinkedHashMap<>(millis));
+    millis = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(millis));
+    figures = Objects.requireNonNullElse(figures, MigrationFigures.none());
+  }
+
+  public MigrationRunFigures(int run, Result result, Map<String, Double> millis) {
+    this(run, result, millis, MigrationFigures.none());
   }
 }

@@ -1,15 +1,22 @@
 package io.ferry.agent.cli;
 
+import io.ferry.agent.bench.BenchMode;
+import io.ferry.agent.bench.BenchResultWriter;
+import io.ferry.agent.bench.BenchSettings;
+import io.ferry.agent.bench.FigureSummaries;
 import io.ferry.agent.bench.MigrationBench;
 import io.ferry.agent.bench.MigrationRunFigures;
-import io.ferry.agent.bench.Summary;
+import io.ferry.agent.bench.SummaryComparison;
+import io.ferry.agent.bench.SummaryTable;
 import io.ferry.agent.lab.Accelerator;
 import io.ferry.agent.lab.GuestBuildOptions;
 import io.ferry.agent.lab.GuestImageBuilder;
 import io.ferry.agent.lab.Hotplug;
 import io.ferry.agent.lab.LabVm;
 import io.ferry.agent.plan.CommitPolicy;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +36,10 @@ import picocli.CommandLine.Spec;
     description = {
       "Migrates one lab guest back and forth --runs times (a fresh incoming QEMU each run),",
       "unplugging and replugging an e1000e through ferry's orchestrator, and prints each run's",
-      "figures and their median, p95 and max: QEMU downtime and total time, switchover gap",
-      "(STOP -> RESUME), guest heartbeat gap, NIC absence window, ferry's own overhead."
+      "figures and their median (with a 95%% CI), p95 and max: QEMU downtime, total and setup time,",
+      "switchover gap (STOP -> RESUME), guest heartbeat gap, NIC absence window, ferry's own",
+      "overhead, wall time, each phase. --out DIR writes runs.ndjson, summary.json, report.html;",
+      "--compare A.json B.json compares two summaries. `ferry bench qmp` is the other bench."
     })
 public final class BenchMigrationCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -60,15 +69,54 @@ public final class BenchMigrationCommand implements Callable<Integer> {
   @Option(names = "--work-dir", paramLabel = "DIR", description = "Sockets and logs (default: a new temporary directory, deleted afterwards).")
   Path workDir;
 
+  @Option(names = "--mode", defaultValue = "unplug-replug", paramLabel = "unplug-replug|failover|plain",
+      converter = BenchModeConverter.class,
+      description = "What crosses: e1000e unplugged/replugged, a virtio-net failover pair, or nothing (the baseline) (default: ${DEFAULT-VALUE}).")
+  BenchMode mode;
+
+  @Option(names = "--devices", defaultValue = "1", paramLabel = "K", description = "e1000e count in unplug-replug mode, one per root port (default: ${DEFAULT-VALUE}).")
+  int devices;
+
+  @Option(names = "--downtime-limit", paramLabel = "MS", description = "The plan's downtime-limit migration parameter (default: QEMU's).")
+  Long downtimeLimitMs;
+
+  @Option(names = "--dirty-rate", defaultValue = "0", paramLabel = "MB/s", description = "MiB/s of memory the guest dirties during the runs (default: ${DEFAULT-VALUE}).")
+  int dirtyMbps;
+
+  @Option(names = "--baseline", paramLabel = "raw",
+      description = "raw: after each run, the same sequence by a bare Python QMP script (python3), the floor.")
+  String baseline;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Write runs.ndjson (one object per run), summary.json and report.html here.")
+  Path outDir;
+
+  @Option(names = "--compare", arity = "2", paramLabel = "SUMMARY.json",
+      description = "Print two summary.json files' medians side by side with B/A, and run nothing.")
+  List<Path> compare;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    if (runs < 1) {
-      spec.commandLine().getErr().println("ferry bench migration: --runs must be at least 1");
-      return ExitCodes.INVALID;
+    PrintWriter err = spec.commandLine().getErr();
+    if (compare != null) {
+      return compare(out, err);
     }
     if ((kernel == null) != (initrd == null)) {
-      spec.commandLine().getErr().println("ferry bench migration: --kernel and --initrd go together");
+      err.println("ferry bench migration: --kernel and --initrd go together");
+      return ExitCodes.INVALID;
+    }
+    BenchSettings settings;
+    try {
+      if (baseline != null && !baseline.equals("raw")) {
+        throw new IllegalArgumentException("--baseline: only 'raw' exists (libvirt is not supported)");
+      }
+      settings = new BenchSettings(runs, commit, mode, devices, downtimeLimitMs, dirtyMbps, baseline != null);
+    } catch (IllegalArgumentException e) {
+      err.println("ferry bench migration: " + e.getMessage());
+      return ExitCodes.INVALID;
+    }
+    if (outDir != null && Files.exists(outDir) && !Files.isDirectory(outDir)) {
+      err.println("ferry bench migration: --out " + outDir + " is not a directory");
       return ExitCodes.INVALID;
     }
     GuestBuildOptions guest = GuestBuildOptions.defaults().withProgress(line -> out.println("  (guest) " + line));
@@ -83,51 +131,87 @@ public final class BenchMigrationCommand implements Callable<Integer> {
             .accelerator(accelerator)
             .memoryMiB(memoryMiB);
     List<MigrationRunFigures> all = new ArrayList<>();
-    out.printf("ferry bench migration: %d runs, commit %s, %s hotplug, %s, %d MiB guest%n",
-        runs, commit.wireName(), hotplug.name().toLowerCase(), accelerator.name().toLowerCase(), memoryMiB);
+    String header = String.format("ferry bench migration: %d runs, mode %s%s, commit %s, %s hotplug, %s, %d MiB guest%s%s%s",
+        runs, mode.wireName(), mode == BenchMode.UNPLUG_REPLUG ? " (" + devices + " e1000e)" : "",
+        commit.wireName(), hotplug.name().toLowerCase(), accelerator.name().toLowerCase(), memoryMiB,
+        downtimeLimitMs == null ? "" : ", downtime-limit " + downtimeLimitMs + " ms",
+        dirtyMbps == 0 ? "" : ", dirtying " + dirtyMbps + " MiB/s",
+        baseline == null ? "" : ", raw baseline");
+    out.println(header);
     out.flush();
+    BenchResultWriter writer = outDir == null ? null : BenchResultWriter.open(outDir);
     try {
-      MigrationBench.run(machine, runs, commit, figures -> {
+      MigrationBench.run(machine, settings, figures -> {
         all.add(figures);
-        out.printf("  run %3d  %-9s %s%n", figures.run(), figures.result(), describe(figures.millis()));
+        out.printf("  [%d/%d] run %3d  %-9s %s%n", figures.run(), runs, figures.run(), figures.result(),
+            describe(figures.millis()));
         out.flush();
+        if (writer != null) {
+          try {
+            writer.run(figures);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
       });
     } catch (Exception e) {
-      spec.commandLine().getErr().println("ferry bench migration failed: " + e.getMessage());
+      err.println("ferry bench migration failed: " + e.getMessage());
       return ExitCodes.ERROR;
     } finally {
+      if (writer != null) {
+        writer.summary(settingsJson(settings), all);
+        writer.report(header.replace(runs + " runs", all.size() + " runs"), all);
+        writer.close();
+      }
       if (temporary) {
         GuestImageBuilder.deleteRecursively(dir);
       }
     }
-    printSummary(out, all);
+    out.println();
+    SummaryTable.print(out, FigureSummaries.of(all));
+    if (writer != null) {
+      out.printf("%nwrote %s, %s and %s%n", outDir.resolve(BenchResultWriter.RUNS),
+          outDir.resolve(BenchResultWriter.SUMMARY), outDir.resolve(BenchResultWriter.REPORT));
+      out.flush();
+    }
     return ExitCodes.OK;
   }
 
-  static void printSummary(PrintWriter out, List<MigrationRunFigures> runs) {
-    Map<String, List<Double>> byFigure = new LinkedHashMap<>();
-    for (MigrationRunFigures run : runs) {
-      run.millis().forEach((name, value) -> byFigure.computeIfAbsent(name, n -> new ArrayList<>()).add(value));
+  private Map<String, Object> settingsJson(BenchSettings settings) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("mode", settings.mode().wireName());
+    s.put("devices", settings.mode() == BenchMode.UNPLUG_REPLUG ? settings.devices() : 0);
+    s.put("commit", settings.commit().wireName());
+    s.put("hotplug", hotplug.name().toLowerCase());
+    s.put("accel", accelerator.name().toLowerCase());
+    s.put("guestMemMiB", memoryMiB);
+    if (settings.downtimeLimitMs() != null) {
+      s.put("downtimeLimitMs", settings.downtimeLimitMs());
     }
-    out.println();
-    out.printf("| %-16s | %5s | %10s | %10s | %10s |%n", "figure (ms)", "runs", "median", "p95", "max");
-    out.printf("|%s|%s|%s|%s|%s|%n", "-".repeat(18), "-".repeat(7), "-".repeat(12), "-".repeat(12), "-".repeat(12));
-    for (String name : List.of(
-        MigrationRunFigures.DOWNTIME, MigrationRunFigures.TOTAL, MigrationRunFigures.SWITCHOVER,
-        MigrationRunFigures.HEARTBEAT, MigrationRunFigures.ABSENCE, MigrationRunFigures.OVERHEAD,
-        MigrationRunFigures.WALL)) {
-      List<Double> values = byFigure.get(name);
-      if (values != null) {
-        Summary s = Summary.of(values);
-        out.printf("| %-16s | %5d | %10.2f | %10.2f | %10.2f |%n", name, s.count(), s.median(), s.p95(), s.max());
-      }
+    s.put("dirtyMbps", settings.dirtyMbps());
+    s.put("rawBaseline", settings.rawBaseline());
+    return s;
+  }
+
+  private int compare(PrintWriter out, PrintWriter err) {
+    try {
+      Path a = compare.get(0);
+      Path b = compare.get(1);
+      SummaryComparison.print(out, a, SummaryComparison.medians(a), b, SummaryComparison.medians(b));
+      return ExitCodes.OK;
+    } catch (IOException e) {
+      err.println("ferry bench migration --compare: " + e.getMessage());
+      return ExitCodes.INVALID;
     }
-    out.flush();
   }
 
   private static String describe(Map<String, Double> millis) {
     StringBuilder text = new StringBuilder();
-    millis.forEach((name, value) -> text.append(String.format("%s %.1f  ", name, value)));
+    millis.forEach((name, value) -> {
+      if (!name.startsWith(MigrationRunFigures.PHASE)) {
+        text.append(String.format("%s %.1f  ", name, value));
+      }
+    });
     return text.toString().strip();
   }
 }

@@ -1,0 +1,44 @@
+package io.ferry.agent.bench;
+
+import io.ferry.agent.plan.CommitPolicy;
+import java.util.Objects;
+
+/**
+ * What one {@code ferry bench migration} measures.
+ *
+ * @param runs how many migrations, at least 1
+ * @param commit the commit policy of every run
+ * @param mode what the guest carries across
+ * @param devices how many e1000e in {@link BenchMode#UNPLUG_REPLUG} (one per root port)
+ * @param downtimeLimitMs the plan's {@code downtime-limit} parameter, or null for QEMU's default
+ * @param dirtyMbps MiB/s of guest memory the heartbeat program dirties, 0 for none
+ * @param rawBaseline after each ferry run, one run of the bare Python QMP script ({@link RawBaseline})
+ */
+public record BenchSettings(
+    int runs, CommitPolicy commit, BenchMode mode, int devices, Long downtimeLimitMs, int dirtyMbps,
+    boolean rawBaseline) {
+  public static final int MAX_DEVICES = 8;
+
+  public BenchSettings {
+    Objects.requireNonNull(commit, "commit");
+    Objects.requireNonNull(mode, "mode");
+    if (runs < 1) {
+      throw new IllegalArgumentException("--runs must be at least 1");
+    }
+    if (devices < 1 || devices > MAX_DEVICES) {
+      throw new IllegalArgumentException("--devices must be between 1 and " + MAX_DEVICES);
+    }
+    if (mode != BenchMode.UNPLUG_REPLUG && devices != 1) {
+      throw new IllegalArgumentException("--devices applies to --mode unplug-replug only");
+    }
+    if (downtimeLimitMs != null && downtimeLimitMs < 1) {
+      throw new IllegalArgumentException("--downtime-limit must be at least 1 ms");
+    }
+    if (rawBaseline && mode == BenchMode.FAILOVER) {
+      throw new IllegalArgumentException("--baseline raw does unplug-replug or plain, not failover");
+    }
+    if (dirtyMbps < 0) {
+      throw new IllegalArgumentException("--dirty-rate must not be negative");
+    }
+  }
+}
