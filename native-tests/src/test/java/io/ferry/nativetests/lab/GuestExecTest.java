@@ -23,7 +23,7 @@ class GuestExecTest {
   @Test
   void guestRunsAHostScriptInAChrootAndReportsItsExitCode() throws Exception {
     // Not under /tmp: the guest mounts a fresh tmpfs over the host's /tmp.
-    Path scripts = Files.createDirectories(Path.of("target", "lab-exec").toAbsolutePath());
+    Path scripts = io.ferry.nativetests.GuestVisibleDir.fresh("lab-exec");
     Path script = scripts.resolve("guest-exec-test.sh");
     Files.writeString(
         script,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.agent.lab.GuestImage;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.nativetests.GuestVisibleDir;
 import io.ferry.nativetests.Prerequisites;
 import io.ferry.nativetests.lab.LabGuest;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
@@ -18,7 +19,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -94,13 +94,7 @@ class RealKernelVfioTest {
   }
 
   private static Path stagingDir() throws IOException {
-    String cache = System.getenv("XDG_CACHE_HOME");
-    Path base = cache != null && !cache.isBlank() ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache");
-    Path dir = base.resolve("ferry").resolve("real-kernel-vfio");
-    Prerequisites.require(!dir.toAbsolutePath().startsWith("/tmp"), "a cache directory outside /tmp (HOME or XDG_CACHE_HOME)");
-    deleteRecursively(dir);
-    Files.createDirectories(dir);
-    return dir;
+    return GuestVisibleDir.fresh("real-kernel-vfio");
   }
 
   /**
@@ -136,17 +130,6 @@ class RealKernelVfioTest {
           Files.createDirectories(target.getParent());
           Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
         }
-      }
-    }
-  }
-
-  private static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> tree = Files.walk(root)) {
-      for (Path path : (Iterable<Path>) tree.sorted(Comparator.reverseOrder())::iterator) {
-        Files.delete(path);
       }
     }
   }
