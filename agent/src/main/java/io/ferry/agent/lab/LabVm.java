@@ -23,8 +23,6 @@ import java.util.regex.Pattern;
  * <p>QEMU runs as a direct child of the JVM that dies with it (see {@link LabProcesses}).
  */
 public final class LabVm implements AutoCloseable {
-  /** Extra guest RAM under TCG that keeps QEMU 7.2 on its TLB-safe dirty sync path (see {@code memorySize}). */
-  static final int TCG_MIGRATION_SAFE_PAD_KIB = 8;
   /** How long {@link #close()} lets QEMU shut down in order before killing it. */
   static final Duration CLOSE_GRACE = Duration.ofSeconds(3);
   /**
@@ -376,7 +374,7 @@ public final class LabVm implements AutoCloseable {
       args.addAll(List.of("-name", name, "-no-user-config", "-nodefaults", "-display", "none", "-no-reboot"));
       args.addAll(List.of("-machine", "q35" + (intelIommu ? ",kernel-irqchip=split" : "")));
       args.addAll(List.of("-accel", accelerator.qemuName()));
-      args.addAll(List.of("-m", memorySize(), "-smp", Integer.toString(smp)));
+      args.addAll(List.of("-m", TcgMigrationSafeMemory.qemuValue(accelerator, memoryMiB), "-smp", Integer.toString(smp)));
       args.addAll(List.of("-kernel", image.kernel().toString(), "-initrd", image.initrd().toString()));
       // no_timer_check: under TCG on a busy host the boot-time IO-APIC timer check can miss its
       // ticks and panic ("IO-APIC + timer doesn't work"); VMs routinely skip it.
@@ -432,29 +430,6 @@ public final class LabVm implements AutoCloseable {
       }
       args.addAll(extraQemuArgs);
       return args;
-    }
-
-    /**
-     * The {@code -m} value. Under TCG the guest gets {@link #TCG_MIGRATION_SAFE_PAD_KIB} more than
-     * asked, so that the RAM block is not a multiple of 64 target pages (256 KiB).
-     *
-     * <p>Why: QEMU 7.2's {@code cpu_physical_memory_sync_dirty_bitmap} (include/exec/ram_addr.h)
-     * has a fast path, taken when the block's start and length are 64-page aligned, that swaps the
-     * migration dirty bits to zero without resetting the TCG softmmu TLB. A TLB entry filled while
-     * the page was already dirty carries no TLB_NOTDIRTY flag, so later guest writes through it
-     * (a kernel stack, a slab page) set no dirty bit: the page is never sent again and the
-     * destination resumes with a stale copy (kernel Oops/panic right after {@code cont}, seen in
-     * about one migration in ten here). Upstream fixed it in QEMU 9.0 ("physmem: Fix migration
-     * dirty bitmap coherency with TCG memory access"), not in 7.2.x. The unaligned length sends
-     * 7.2 down the per-page path, {@code cpu_physical_memory_test_and_clear_dirty}, which does
-     * reset the TLB for each page it clears. QEMU aligns RAM sizes to 8 KiB, hence 8 KiB. KVM
-     * tracks dirty pages in the kernel and needs none of this.
-     */
-    String memorySize() {
-      if (accelerator != Accelerator.TCG) {
-        return Integer.toString(memoryMiB);
-      }
-      return (memoryMiB * 1024L + TCG_MIGRATION_SAFE_PAD_KIB) + "K";
     }
 
     /** Starts QEMU; completes once its QMP and heartbeat sockets accept connections. */

@@ -19,7 +19,7 @@ class LabVmBuilderTest {
     List<String> args = LabVm.builder("vm", Path.of("/w"), image).rootPorts(2).qemuCommand();
     assertThat(after(args, "-machine")).isEqualTo("q35");
     assertThat(after(args, "-accel")).isEqualTo("tcg");
-    assertThat(after(args, "-m")).as("256 MiB + 8 KiB, see memorySize()").isEqualTo("262152K");
+    assertThat(after(args, "-m")).as("256 MiB + 8 KiB, see TcgMigrationSafeMemory").isEqualTo("262152K");
     assertThat(args).containsSubsequence("-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console");
     assertThat(args).contains("socket,id=heartbeat,path=/w/vm.heartbeat.sock,server=on,wait=off");
     assertThat(args).contains("socket,id=qmp,path=/w/vm.qmp.sock,server=on,wait=off");

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * After a migration, before anything runs on the destination, its guest RAM equals the stopped
  * source's, page for page. This is what QEMU 7.2 under TCG gets wrong for RAM sizes that are a
  * multiple of 256 KiB (stale pages, then a guest Oops after {@code cont}; see
- * {@code LabVm.Builder.memorySize()}), so it guards the lab's workaround directly rather than
+ * {@code TcgMigrationSafeMemory} in the lab), so it guards the lab's workaround directly rather than
  * waiting for a crash. It is a check, not a reproducer: without the workaround it caught
  * nothing in 8 runs on a quiet machine (the stale pages need a busier guest and host; a probe with
  * an unplug and a loaded host found them in 5 of 30 migrations).
