@@ -30,6 +30,8 @@ final class MigrationRun {
   private final RunContext ctx;
   private final List<EventSubscription> taps = new ArrayList<>();
   private volatile boolean committed;
+  /** QEMU's figures for the completed stream, asked for as soon as the destination resumes. */
+  private volatile CompletableFuture<MigrationInfo> finalInfo;
   private volatile MigrationInfo completedInfo;
   private boolean started;
   private volatile boolean ended;
@@ -41,9 +43,18 @@ final class MigrationRun {
   }
 
   CompletableFuture<MigrationOutcome> start() {
+    // Ordered so that QEMU is kept busy while ferry does its own bookkeeping: the connections are
+    // under way before the first event is made, and the event taps are attached while the
+    // preflight reads are in flight (those reads cause no QEMU event).
+    CompletableFuture<Void> connected = connect();
     enter(Phase.PREFLIGHT);
-    return connect()
-        .thenCompose(v -> new Preflight(ctx).run())
+    return connected
+        .thenCompose(
+            v -> {
+              CompletableFuture<Void> checked = new Preflight(ctx).run();
+              attachTaps();
+              return checked;
+            })
         .thenCompose(v -> forward())
         .thenCompose(this::withFinalFigures)
         .exceptionallyCompose(this::afterFailure)
@@ -77,8 +88,6 @@ final class MigrationRun {
             (src, dst) -> {
               ctx.source = src;
               ctx.destination = dst;
-              taps.add(QemuEventTap.attach(ctx, Side.SOURCE, src));
-              taps.add(QemuEventTap.attach(ctx, Side.DESTINATION, dst));
               return null;
             });
     return ctx.bounded(ctx.waitOn(both), CONNECT_TIMEOUT, "connecting to both monitors")
@@ -91,6 +100,11 @@ final class MigrationRun {
             });
   }
 
+  private synchronized void attachTaps() {
+    taps.add(QemuEventTap.attach(ctx, Side.SOURCE, ctx.source));
+    taps.add(QemuEventTap.attach(ctx, Side.DESTINATION, ctx.destination));
+  }
+
   private CompletableFuture<MigrationOutcome.Draft> forward() {
     enter(Phase.UNPLUG);
     if (ctx.plan.mode() == Mode.FAILOVER) {
@@ -98,7 +112,7 @@ final class MigrationRun {
       // UNPLUG lasts from migrate to the source's "active": QEMU's wait-unplug.
       return new MigrateStream(ctx, () -> enter(Phase.MIGRATE))
           .run()
-          .thenCompose(this::commitFailover);
+          .thenCompose(v -> commitFailover());
     }
     return new Unplug(ctx)
         .run()
@@ -108,8 +122,7 @@ final class MigrationRun {
               return new MigrateStream(ctx, () -> {}).run();
             })
         .thenCompose(
-            info -> {
-              completedInfo = info;
+            v -> {
               return ctx.plan.commit() == CommitPolicy.AFTER_REPLUG
                   ? replugThenCommit()
                   : commitThenReplug();
@@ -173,8 +186,7 @@ final class MigrationRun {
             });
   }
 
-  private CompletableFuture<MigrationOutcome.Draft> commitFailover(MigrationInfo info) {
-    completedInfo = info;
+  private CompletableFuture<MigrationOutcome.Draft> commitFailover() {
     return commit()
         .thenCompose(
             resumedAt -> {
@@ -234,6 +246,9 @@ final class MigrationRun {
         .thenCompose(v -> ctx.withDeadline(ctx.waitOn(resumed), RESUME_TIMEOUT, "the destination's RESUME"))
         .thenApply(
             event -> {
+              // QEMU's downtime and total time are final once the destination runs; asked first,
+              // the reply travels while the rest of the commit is done.
+              finalInfo = ctx.waitOn(ctx.source.queryMigrate());
               long at = event.timestamp().epochMicros();
               ctx.timeline.destinationResumed(at);
               // Tell the network where the guest is now; a failure costs only convergence time.
@@ -322,21 +337,21 @@ final class MigrationRun {
 
   /**
    * QEMU sends MIGRATION completed before it has computed the migration's total time and
-   * downtime (those are filled in just after, on the migration thread), so the figures read at
-   * completion can be zeros. By the time the VM runs on the destination they are final.
+   * downtime (those are filled in just after, on the migration thread), so they are read once
+   * the VM runs on the destination, when they are final.
    */
   private CompletableFuture<MigrationOutcome.Draft> withFinalFigures(MigrationOutcome.Draft draft) {
-    if (completedInfo == null || ctx.source == null || !ctx.source.isOpen()) {
+    CompletableFuture<MigrationInfo> info = finalInfo;
+    if (info == null) {
       return CompletableFuture.completedFuture(draft);
     }
-    return ctx.waitOn(ctx.source.queryMigrate())
-        .handle(
-            (info, error) -> {
-              if (info != null && "completed".equals(info.status())) {
-                completedInfo = info;
-              }
-              return draft;
-            });
+    return info.handle(
+        (figures, error) -> {
+          if (figures != null && "completed".equals(figures.status())) {
+            completedInfo = figures;
+          }
+          return draft;
+        });
   }
 
   private MigrationOutcome finish(MigrationOutcome.Draft draft) {

@@ -28,9 +28,12 @@ final class SourceDeviceReader {
     this.qmp = qmp;
   }
 
-  CompletableFuture<SourceDevice> read(String id, List<PciDeviceInfo> pci) {
+  /**
+   * The device's driver and carried properties; its bus comes from {@code query-pci} (see
+   * {@link #busOf}), which the caller asks for at the same time.
+   */
+  CompletableFuture<SourceDevice> read(String id) {
     String path = "/machine/peripheral/" + id;
-    Optional<String> bus = busOf(id, pci);
     CompletableFuture<JsonNode> type = qmp.qomGet(path, "type");
     CompletableFuture<List<QomProperty>> listed = qmp.qomList(path);
     return type.thenCombine(listed, (driver, properties) -> new Object[] {driver, properties})
@@ -41,7 +44,6 @@ final class SourceDeviceReader {
               Map<String, Object> props = new LinkedHashMap<>();
               props.put("driver", ((JsonNode) pair[0]).asText());
               props.put("id", id);
-              bus.ifPresent(b -> props.put("bus", b));
               List<CompletableFuture<Void>> reads = new ArrayList<>();
               for (QomProperty property : properties) {
                 if (CARRIED_PROPERTIES.contains(property.name())) {

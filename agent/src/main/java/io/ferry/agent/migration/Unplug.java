@@ -58,8 +58,9 @@ final class Unplug {
   }
 
   private CompletableFuture<Void> requestUnplug(String id, boolean retry) {
+    CompletableFuture<Void> request = ctx.waitOn(ctx.source.deviceDel(id));
     ctx.events.device(Phase.UNPLUG, id, retry ? "unplug-retried" : "unplug-requested", Map.of());
-    return ctx.waitOn(ctx.source.deviceDel(id))
+    return request
         .exceptionally(
             error -> {
               if (alreadyUnplugging(error)) {
