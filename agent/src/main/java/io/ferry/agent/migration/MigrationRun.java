@@ -11,6 +11,8 @@ import io.ferry.qmp.EventSubscription;
 import io.ferry.qmp.MigrationInfo;
 import io.ferry.qmp.QmpClient;
 import io.ferry.qmp.QmpEvent;
+import io.ferry.qmp.QmpIoThread;
+import io.ferry.qmp.QmpOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,8 +82,13 @@ final class MigrationRun {
   }
 
   private CompletableFuture<Void> connect() {
-    CompletableFuture<QmpClient> source = QmpClient.connect(ctx.plan.source().qmp());
-    CompletableFuture<QmpClient> destination = QmpClient.connect(ctx.plan.destination().qmp());
+    // Both monitors on one I/O thread: a reply from one side and the command it triggers on the
+    // other are handled by the same thread, with no hand-off between threads on the way.
+    QmpIoThread ioThread = QmpIoThread.next();
+    CompletableFuture<QmpClient> source =
+        QmpClient.connect(ctx.plan.source().qmp(), QmpOptions.defaults(), ioThread);
+    CompletableFuture<QmpClient> destination =
+        QmpClient.connect(ctx.plan.destination().qmp(), QmpOptions.defaults(), ioThread);
     CompletableFuture<Void> both =
         source.thenCombine(
             destination,
