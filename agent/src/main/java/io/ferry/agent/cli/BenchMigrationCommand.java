@@ -3,7 +3,9 @@ package io.ferry.agent.cli;
 import io.ferry.agent.bench.BenchMode;
 import io.ferry.agent.bench.BenchResultWriter;
 import io.ferry.agent.bench.BenchSettings;
+import io.ferry.agent.bench.AgentMemoryLine;
 import io.ferry.agent.bench.FigureSummaries;
+import io.ferry.agent.bench.MemorySampler;
 import io.ferry.agent.bench.MigrationBench;
 import io.ferry.agent.bench.MigrationRunFigures;
 import io.ferry.agent.bench.SummaryComparison;
@@ -83,6 +85,10 @@ public final class BenchMigrationCommand implements Callable<Integer> {
   @Option(names = "--dirty-rate", defaultValue = "0", paramLabel = "MB/s", description = "MiB/s of memory the guest dirties during the runs (default: ${DEFAULT-VALUE}).")
   int dirtyMbps;
 
+  @Option(names = "--parallel", defaultValue = "1", paramLabel = "P",
+      description = "Guests migrated at once per run, each booted once, all by this one agent; every migration is a row (default: ${DEFAULT-VALUE}, at most 16).")
+  int parallel;
+
   @Option(names = "--baseline", paramLabel = "raw",
       description = "raw: after each run, the same sequence by a bare Python QMP script (python3), the floor.")
   String baseline;
@@ -110,7 +116,7 @@ public final class BenchMigrationCommand implements Callable<Integer> {
       if (baseline != null && !baseline.equals("raw")) {
         throw new IllegalArgumentException("--baseline: only 'raw' exists (libvirt is not supported)");
       }
-      settings = new BenchSettings(runs, commit, mode, devices, downtimeLimitMs, dirtyMbps, baseline != null);
+      settings = new BenchSettings(runs, commit, mode, devices, downtimeLimitMs, dirtyMbps, baseline != null, parallel);
     } catch (IllegalArgumentException e) {
       err.println("ferry bench migration: " + e.getMessage());
       return ExitCodes.INVALID;
@@ -131,8 +137,9 @@ public final class BenchMigrationCommand implements Callable<Integer> {
             .accelerator(accelerator)
             .memoryMiB(memoryMiB);
     List<MigrationRunFigures> all = new ArrayList<>();
-    String header = String.format("ferry bench migration: %d runs, mode %s%s, commit %s, %s hotplug, %s, %d MiB guest%s%s%s",
-        runs, mode.wireName(), mode == BenchMode.UNPLUG_REPLUG ? " (" + devices + " e1000e)" : "",
+    Map<Integer, MemorySampler.RunMemory> memory = new LinkedHashMap<>();
+    String header = String.format("ferry bench migration: %d runs%s, mode %s%s, commit %s, %s hotplug, %s, %d MiB guest%s%s%s",
+        runs, parallel == 1 ? "" : " of " + parallel + " parallel migrations", mode.wireName(), mode == BenchMode.UNPLUG_REPLUG ? " (" + devices + " e1000e)" : "",
         commit.wireName(), hotplug.name().toLowerCase(), accelerator.name().toLowerCase(), memoryMiB,
         downtimeLimitMs == null ? "" : ", downtime-limit " + downtimeLimitMs + " ms",
         dirtyMbps == 0 ? "" : ", dirtying " + dirtyMbps + " MiB/s",
@@ -141,14 +148,20 @@ public final class BenchMigrationCommand implements Callable<Integer> {
     out.flush();
     BenchResultWriter writer = outDir == null ? null : BenchResultWriter.open(outDir);
     try {
-      MigrationBench.run(machine, settings, figures -> {
-        all.add(figures);
-        out.printf("  [%d/%d] run %3d  %-9s %s%n", figures.run(), runs, figures.run(), figures.result(),
-            describe(figures.millis()));
+      MigrationBench.run(machine, settings, run -> {
+        all.addAll(run.migrations());
+        memory.put(run.run(), run.memory());
+        for (MigrationRunFigures figures : run.migrations()) {
+          out.printf("  [%d/%d] run %3d%s  %-9s %s%n", run.run(), runs, run.run(),
+              parallel == 1 ? "" : String.format(" slot %2d", figures.slot()), figures.result(),
+              describe(figures.millis()));
+        }
+        out.printf("        agent memory: VmRSS max %.1f MiB, VmHWM %.1f MiB%n",
+            run.memory().maxRssMiB(), run.memory().hwmMiB());
         out.flush();
         if (writer != null) {
           try {
-            writer.run(figures);
+            writer.run(run);
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
@@ -159,8 +172,8 @@ public final class BenchMigrationCommand implements Callable<Integer> {
       return ExitCodes.ERROR;
     } finally {
       if (writer != null) {
-        writer.summary(settingsJson(settings), all);
-        writer.report(header.replace(runs + " runs", all.size() + " runs"), all);
+        writer.summary(settingsJson(settings), all, memory);
+        writer.report(header.replace(runs + " runs", memory.size() + " runs"), all, memory);
         writer.close();
       }
       if (temporary) {
@@ -169,6 +182,7 @@ public final class BenchMigrationCommand implements Callable<Integer> {
     }
     out.println();
     SummaryTable.print(out, FigureSummaries.of(all));
+    AgentMemoryLine.print(out, parallel, all, memory);
     if (writer != null) {
       out.printf("%nwrote %s, %s and %s%n", outDir.resolve(BenchResultWriter.RUNS),
           outDir.resolve(BenchResultWriter.SUMMARY), outDir.resolve(BenchResultWriter.REPORT));
@@ -190,6 +204,7 @@ public final class BenchMigrationCommand implements Callable<Integer> {
     }
     s.put("dirtyMbps", settings.dirtyMbps());
     s.put("rawBaseline", settings.rawBaseline());
+    s.put("parallel", settings.parallel());
     return s;
   }
 
