@@ -11,6 +11,7 @@ import io.ferry.qmp.EventSubscription;
 import io.ferry.qmp.MigrationInfo;
 import io.ferry.qmp.QmpClient;
 import io.ferry.qmp.QmpEvent;
+import io.ferry.qmp.QmpOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -69,8 +70,11 @@ final class MigrationRun {
   }
 
   private CompletableFuture<Void> connect() {
-    CompletableFuture<QmpClient> source = QmpClient.connect(ctx.plan.source().qmp());
-    CompletableFuture<QmpClient> destination = QmpClient.connect(ctx.plan.destination().qmp());
+    // Each client gets the phase's whole bound: the client's own 5 s default cut connections short
+    // when many QEMUs start and negotiate at once on a busy host (ferry bench --parallel 16).
+    QmpOptions options = QmpOptions.defaults().withConnectTimeout(CONNECT_TIMEOUT);
+    CompletableFuture<QmpClient> source = QmpClient.connect(ctx.plan.source().qmp(), options);
+    CompletableFuture<QmpClient> destination = QmpClient.connect(ctx.plan.destination().qmp(), options);
     CompletableFuture<Void> both =
         source.thenCombine(
             destination,
