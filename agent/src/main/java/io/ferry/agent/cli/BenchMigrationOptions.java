@@ -5,6 +5,7 @@ import io.ferry.agent.bench.BenchResultWriter;
 import io.ferry.agent.bench.BenchSettings;
 import io.ferry.agent.bench.AgentMemoryLine;
 import io.ferry.agent.bench.FigureSummaries;
+import io.ferry.agent.bench.LibvirtBaseline;
 import io.ferry.agent.bench.MemorySampler;
 import io.ferry.agent.bench.MigrationBench;
 import io.ferry.agent.bench.MigrationRunFigures;
@@ -75,8 +76,9 @@ public final class BenchMigrationOptions {
       description = "Guests migrated at once per run, each booted once, all by this one agent; every migration is a row (default: ${DEFAULT-VALUE}, at most 16).")
   int parallel;
 
-  @Option(names = "--baseline", paramLabel = "raw",
-      description = "raw: after each run, the same sequence by a bare Python QMP script (python3), the floor.")
+  @Option(names = "--baseline", paramLabel = "raw|libvirt",
+      description = {"raw: after each run, the same sequence by a bare Python QMP script (python3), the floor.",
+          "libvirt: refused with the reason (libvirt absent here, or the sequence cannot run on one host; see README)."})
   String baseline;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Write runs.ndjson (one object per run), summary.json and report.html here.")
@@ -97,8 +99,12 @@ public final class BenchMigrationOptions {
     }
     BenchSettings settings;
     try {
+      if ("libvirt".equals(baseline)) {
+        throw new IllegalArgumentException("--baseline libvirt: "
+            + LibvirtBaseline.unavailable(LibvirtBaseline.searchPath(System.getenv("PATH"))).orElseThrow());
+      }
       if (baseline != null && !baseline.equals("raw")) {
-        throw new IllegalArgumentException("--baseline: only 'raw' exists (libvirt is not supported)");
+        throw new IllegalArgumentException("--baseline: '" + baseline + "' is not a baseline (raw, libvirt)");
       }
       settings = new BenchSettings(runs, commit, mode, devices, downtimeLimitMs, dirtyMbps, baseline != null, parallel);
     } catch (IllegalArgumentException e) {

@@ -94,4 +94,17 @@ class BenchCommandTest {
     assertThat(help.exitCode()).isZero();
     assertThat(help.stdout()).contains("--parallel=P", "--runs", "migration", "qmp");
   }
+
+  @Test
+  void theLibvirtBaselineIsRefusedWithItsReasonAndAnUnknownBaselineIsNamed() {
+    // Whether or not libvirt is installed on this machine, nothing runs and the reason is given
+    // (absent: which program is missing; present: what stops it on one host).
+    Run libvirt = execute("bench", "--baseline", "libvirt", "--runs", "1");
+    assertThat(libvirt.exitCode()).isEqualTo(ExitCodes.INVALID);
+    assertThat(libvirt.stderr()).contains("--baseline libvirt: libvirt is");
+    assertThat(libvirt.stdout()).doesNotContain("ferry bench migration:");
+    Run other = execute("bench", "migration", "--baseline", "vmware");
+    assertThat(other.exitCode()).isEqualTo(ExitCodes.INVALID);
+    assertThat(other.stderr()).contains("'vmware' is not a baseline (raw, libvirt)");
+  }
 }
