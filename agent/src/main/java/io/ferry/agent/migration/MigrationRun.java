@@ -83,12 +83,14 @@ final class MigrationRun {
 
   private CompletableFuture<Void> connect() {
     // Both monitors on one I/O thread: a reply from one side and the command it triggers on the
-    // other are handled by the same thread, with no hand-off between threads on the way.
+    // other are handled by the same thread, with no hand-off between threads on the way. Each
+    // client gets the phase's whole bound: the client's own 5 s default cut connections short when
+    // many QEMUs start and negotiate at once on a busy host (ferry bench --parallel 16).
     QmpIoThread ioThread = QmpIoThread.next();
-    CompletableFuture<QmpClient> source =
-        QmpClient.connect(ctx.plan.source().qmp(), QmpOptions.defaults(), ioThread);
+    QmpOptions options = QmpOptions.defaults().withConnectTimeout(CONNECT_TIMEOUT);
+    CompletableFuture<QmpClient> source = QmpClient.connect(ctx.plan.source().qmp(), options, ioThread);
     CompletableFuture<QmpClient> destination =
-        QmpClient.connect(ctx.plan.destination().qmp(), QmpOptions.defaults(), ioThread);
+        QmpClient.connect(ctx.plan.destination().qmp(), options, ioThread);
     CompletableFuture<Void> both =
         source.thenCombine(
             destination,
