@@ -2,14 +2,13 @@ package io.ferry.agent.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.ferry.vfio.NetInterface;
+import io.ferry.agent.daemon.DeviceJson;
 import io.ferry.vfio.PciAddress;
 import io.ferry.vfio.PciDevice;
 import io.ferry.vfio.VfioDevices;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -71,25 +70,7 @@ public final class DevicesCommand implements Callable<Integer> {
 
   /** One device as the JSON object of {@code --json} and of the daemon's {@code GET /v1/devices}. */
   public static Map<String, Object> toJson(PciDevice d) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("address", d.address().toString());
-    m.put("vendor", String.format("0x%04x", d.vendor()));
-    m.put("device", String.format("0x%04x", d.device()));
-    m.put("class", String.format("0x%06x", d.pciClass()));
-    m.put("driver", d.driver().orElse(null));
-    m.put("driverOverride", d.driverOverride().orElse(null));
-    m.put("iommuGroup", d.iommuGroup().isPresent() ? d.iommuGroup().getAsInt() : null);
-    m.put("iommuGroupMembers", d.iommuGroupMembers().stream().map(PciAddress::toString).toList());
-    m.put("numaNode", d.numaNode().isPresent() ? d.numaNode().getAsInt() : null);
-    m.put("physfn", d.physfn().map(PciAddress::toString).orElse(null));
-    m.put("vfIndex", d.vfIndex().isPresent() ? d.vfIndex().getAsInt() : null);
-    m.put("virtualFunctions", d.virtualFunctions().stream().map(PciAddress::toString).toList());
-    List<Map<String, String>> nets = new ArrayList<>();
-    for (NetInterface n : d.netInterfaces()) {
-      nets.add(Map.of("name", n.name(), "mac", n.mac()));
-    }
-    m.put("netInterfaces", nets);
-    return m;
+    return DeviceJson.device(d);
   }
 
   /** Where the device journal lives; every devices subcommand shares it. */

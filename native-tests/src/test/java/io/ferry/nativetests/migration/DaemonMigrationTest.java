@@ -15,6 +15,7 @@ import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.event.ResultDetail;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
+import io.ferry.vfio.VfioDevices;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ class DaemonMigrationTest {
     try (MigrationLab lab = MigrationLab.start(workDir, "daemon", b -> b, List.of(MigrationLab.nic(1)));
         EventBus bus = new EventBus();
         DaemonServer server = DaemonServer.start(workDir.resolve("ferry.sock"),
-            new DaemonCore(bus, List::of, blocking), PeerPolicy.withDefaults(List.of()))) {
+            new DaemonCore(bus, VfioDevices.forHost(workDir.resolve("devices.journal")), blocking), PeerPolicy.withDefaults(List.of()))) {
       String plan = plan(lab, "vm1-via-daemon");
       Path socket = server.socket();
 
@@ -96,7 +97,7 @@ class DaemonMigrationTest {
     ExecutorService blocking = Executors.newCachedThreadPool();
     try (MigrationLab lab = MigrationLab.start(workDir, "drain", b -> b, List.of(MigrationLab.nic(1)));
         EventBus bus = new EventBus()) {
-      DaemonCore core = new DaemonCore(bus, List::of, blocking);
+      DaemonCore core = new DaemonCore(bus, VfioDevices.forHost(workDir.resolve("devices.journal")), blocking);
       try (DaemonServer server = DaemonServer.start(workDir.resolve("ferry.sock"), core,
           PeerPolicy.withDefaults(List.of()))) {
         Path socket = server.socket();
