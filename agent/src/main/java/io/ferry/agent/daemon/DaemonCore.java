@@ -42,7 +42,7 @@ public final class DaemonCore {
    */
   public DaemonCore(EventBus bus, VfioDevices vfio, Executor blocking) {
     this.bus = bus;
-    this.migrator = new Migrator(bus);
+    this.migrator = new Migrator(bus, metrics::qmpRoundTrip);
     this.devices = new DeviceActions(vfio, blocking);
   }
 

@@ -77,6 +77,8 @@ final class MigrationRun {
             (src, dst) -> {
               ctx.source = src;
               ctx.destination = dst;
+              src.observeRoundTrips(ctx.qmpRoundTrips);
+              dst.observeRoundTrips(ctx.qmpRoundTrips);
               taps.add(QemuEventTap.attach(ctx, Side.SOURCE, src));
               taps.add(QemuEventTap.attach(ctx, Side.DESTINATION, dst));
               return null;

@@ -84,6 +84,9 @@ class DaemonMigrationTest {
       String metrics = curl(socket, "http://ferry/metrics");
       assertThat(metrics).contains("ferry_migrations_total{result=\"SUCCEEDED\"} 1")
           .contains("ferry_downtime_seconds_count 1");
+      // Both monitors' commands were timed: every migration asks query-migrate and query-status.
+      assertThat(metrics).containsPattern("ferry_qmp_round_trip_seconds_count\\{command=\"query-migrate\"\\} [1-9]")
+          .containsPattern("ferry_qmp_round_trip_seconds_count\\{command=\"query-status\"\\} [1-9]");
       Files.writeString(Path.of("target", "ferry-daemon-example.ndjson"), stream);
       Files.writeString(Path.of("target", "ferry-daemon-example-migration.json"), view.toPrettyString());
       Files.writeString(Path.of("target", "ferry-daemon-example-metrics.txt"), metrics);
