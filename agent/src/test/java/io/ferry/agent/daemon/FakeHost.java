@@ -13,15 +13,15 @@ import java.time.Duration;
  * A host for daemon tests: the vfio module's fake kernel (a sysfs tree that reacts to writes as
  * the PCI core does) with a NIC on igb (IOMMU group 7) and a device journal, both under {@code dir}.
  */
-final class FakeHost implements AutoCloseable {
-  static final String NIC = "0000:00:01.0";
+public final class FakeHost implements AutoCloseable {
+  public static final String NIC = "0000:00:01.0";
   private static final int ETHERNET = 0x020000;
 
-  final FakeKernel kernel;
-  final Path journal;
-  final VfioDevices devices;
+  public final FakeKernel kernel;
+  public final Path journal;
+  public final VfioDevices devices;
 
-  FakeHost(Path dir) throws IOException {
+  public FakeHost(Path dir) throws IOException {
     kernel = new FakeKernel(Files.createDirectories(dir.resolve("fake-root")))
         .netDriver("igb", "8086:10c9")
         .vfioPciLoaded();
