@@ -114,6 +114,24 @@ class DaemonApiTest {
     assertThat(curl.get("/healthz").status()).isEqualTo(200);
   }
 
+  /** Regression (found by ApiFuzzTest): a bad percent-escape in the path was a 500 internal_error. */
+  @Test
+  void aMalformedPercentEscapeInThePathIsA400() throws Exception {
+    assertError(curl.get("/%"), 400, "bad_request");
+    assertError(curl.get("/v1/migrations/%zz"), 400, "bad_request");
+    assertThat(curl.get("/healthz").status()).isEqualTo(200);
+  }
+
+  /** Regression (found by ApiFuzzTest): Netty answered an unknown Expect with an empty 417. */
+  @Test
+  void anUnsupportedExpectationIsA417JsonErrorAndTheDaemonGoesOn() throws Exception {
+    Curl.Reply r = curl.run(List.of(), "/v1/migrations", "-X", "POST", "-H", "Expect: 100-coÿntinue",
+        "-H", "Content-Type: application/json", "--data-binary", VALID_PLAN);
+    assertError(r, 417, "expectation_failed");
+    assertThat(curl.get("/v1/migrations").body().trim()).isEqualTo("[]");
+    assertThat(curl.get("/healthz").status()).isEqualTo(200);
+  }
+
   @Test
   void unknownIdsAre404AndUnknownEndpointsAndMethodsAreRefused() throws Exception {
     assertError(curl.get("/v1/migrations/nope"), 404, "unknown_migration");
