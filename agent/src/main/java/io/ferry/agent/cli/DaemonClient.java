@@ -21,21 +21,22 @@ import java.util.function.Consumer;
 /**
  * The CLI's side of the daemon's API: one HTTP/1.1 request per connection over the unix socket,
  * blocking (a command line has nothing else to do meanwhile). Understands exactly what the daemon
- * sends: responses with a Content-Length, and chunked streams of NDJSON lines.
+ * sends: responses with a Content-Length, and chunked streams of NDJSON lines. Public for tools
+ * and tests that drive a daemon (the load check).
  */
-final class DaemonClient {
+public final class DaemonClient {
   static final ObjectMapper JSON = new ObjectMapper();
   // A daemon that does not answer its health check this fast is treated as absent.
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
   private static final int MAX_HEADER_LINE = 8192;
 
-  record Reply(int status, String body) {
-    JsonNode json() throws IOException {
+  public record Reply(int status, String body) {
+    public JsonNode json() throws IOException {
       return JSON.readTree(body);
     }
 
     /** The daemon's {@code error.message}, or the raw body when it is not a JSON error. */
-    String errorMessage() {
+    public String errorMessage() {
       try {
         JsonNode error = json().path("error");
         return error.isObject() ? error.path("message").asText() + " (" + error.path("code").asText() + ")" : body;
@@ -47,16 +48,16 @@ final class DaemonClient {
 
   private final Path socket;
 
-  DaemonClient(Path socket) {
+  public DaemonClient(Path socket) {
     this.socket = socket;
   }
 
-  Path socket() {
+  public Path socket() {
     return socket;
   }
 
   /** True if a daemon listens on the socket and its {@code /healthz} answers 200 quickly. */
-  boolean answers() {
+  public boolean answers() {
     CompletableFuture<Boolean> probe = CompletableFuture.supplyAsync(() -> {
       try {
         return get("/healthz").status() == 200;
@@ -72,11 +73,11 @@ final class DaemonClient {
     }
   }
 
-  Reply get(String path) throws IOException {
+  public Reply get(String path) throws IOException {
     return request("GET", path, null);
   }
 
-  Reply post(String path, byte[] json) throws IOException {
+  public Reply post(String path, byte[] json) throws IOException {
     return request("POST", path, json);
   }
 
@@ -95,7 +96,7 @@ final class DaemonClient {
    * GETs a stream and hands each line to {@code lines} as it arrives, until the daemon ends the
    * stream. A non-200 answer is returned whole (its body is the error) and no line is handed over.
    */
-  Reply stream(String path, Consumer<String> lines) throws IOException {
+  public Reply stream(String path, Consumer<String> lines) throws IOException {
     try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
       send(ch, "GET", path, null);
       InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
