@@ -177,6 +177,14 @@ public final class QmpClient implements AutoCloseable {
     return disconnected.copy(); // a copy: callers cannot complete the real one
   }
 
+  /**
+   * Reports every command's round trip from now on to {@code listener} (replacing any earlier
+   * one); {@link QmpRoundTripListener#NONE} stops it. For metrics: the client keeps no figures.
+   */
+  public void observeRoundTrips(QmpRoundTripListener listener) {
+    dispatcher.observeRoundTrips(Objects.requireNonNull(listener, "listener"));
+  }
+
   // ---------------------------------------------------------------------------- generic commands
 
   /** Runs {@code command} with the default deadline; completes with QEMU's {@code return} value. */

@@ -5,7 +5,6 @@ import io.ferry.agent.daemon.DaemonServer;
 import io.ferry.agent.daemon.PeerPolicy;
 import io.ferry.agent.daemon.SdNotify;
 import io.ferry.agent.event.EventBus;
-import io.ferry.vfio.PciDevice;
 import io.ferry.vfio.VfioDevices;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -55,13 +54,7 @@ public final class ServeCommand implements Callable<Integer> {
       return t;
     });
     EventBus bus = new EventBus();
-    DaemonCore core = new DaemonCore(bus, () -> {
-      List<java.util.Map<String, Object>> out = new ArrayList<>();
-      for (PciDevice d : VfioDevices.forHost(journalPath).list()) {
-        out.add(DevicesCommand.toJson(d));
-      }
-      return out;
-    }, blocking);
+    DaemonCore core = new DaemonCore(bus, VfioDevices.forHost(journalPath), blocking);
     PeerPolicy policy = PeerPolicy.withDefaults(allowUids);
     DaemonServer server = DaemonServer.start(socket, core, policy);
     Optional<SdNotify> notify = SdNotify.fromEnvironment();

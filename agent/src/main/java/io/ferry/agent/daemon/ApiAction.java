@@ -1,6 +1,8 @@
 package io.ferry.agent.daemon;
 
 import io.ferry.agent.plan.MigrationPlan;
+import io.ferry.vfio.PciAddress;
+import io.ferry.vfio.PrepareRequest;
 
 /**
  * Every request the daemon understands, parsed at the HTTP edge (after Firecracker's API): the
@@ -28,6 +30,12 @@ public sealed interface ApiAction {
 
   /** {@code GET /v1/devices}. */
   record ListDevices() implements ApiAction {}
+
+  /** {@code POST /v1/devices/{bdf}/prepare}: bind to vfio-pci, with optional VF settings. */
+  record PrepareDevice(PrepareRequest request) implements ApiAction {}
+
+  /** {@code POST /v1/devices/{bdf}/release}: give back a device ferry prepared. */
+  record ReleaseDevice(PciAddress address) implements ApiAction {}
 
   /** {@code GET /healthz}. */
   record Health() implements ApiAction {}

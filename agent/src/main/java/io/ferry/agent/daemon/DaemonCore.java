@@ -6,6 +6,7 @@ import io.ferry.agent.migration.MigrationOutcome;
 import io.ferry.agent.migration.MigrationRefusedException;
 import io.ferry.agent.migration.Migrator;
 import io.ferry.agent.plan.MigrationPlan;
+import io.ferry.vfio.VfioDevices;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -28,8 +29,7 @@ public final class DaemonCore {
 
   private final EventBus bus;
   private final Migrator migrator;
-  private final DeviceLister devices;
-  private final Executor blocking;
+  private final DeviceActions devices;
   private final DaemonMetrics metrics = new DaemonMetrics();
   private final Object lock = new Object();
   // Guarded by lock; insertion order = start order.
@@ -37,13 +37,13 @@ public final class DaemonCore {
   private boolean draining;
 
   /**
-   * @param blocking where device discovery (sysfs reads) runs; not a Netty event loop
+   * @param vfio the host's devices (or a fake kernel's, in tests)
+   * @param blocking where device work (sysfs reads and writes) runs; not a Netty event loop
    */
-  public DaemonCore(EventBus bus, DeviceLister devices, Executor blocking) {
+  public DaemonCore(EventBus bus, VfioDevices vfio, Executor blocking) {
     this.bus = bus;
-    this.migrator = new Migrator(bus);
-    this.devices = devices;
-    this.blocking = blocking;
+    this.migrator = new Migrator(bus, metrics::qmpRoundTrip);
+    this.devices = new DeviceActions(vfio, blocking);
   }
 
   public EventBus bus() {
@@ -66,7 +66,11 @@ public final class DaemonCore {
       } else if (action instanceof ApiAction.CancelMigration a) {
         return CompletableFuture.completedFuture(cancel(a.id()));
       } else if (action instanceof ApiAction.ListDevices) {
-        return CompletableFuture.supplyAsync(this::devices, blocking);
+        return devices.list();
+      } else if (action instanceof ApiAction.PrepareDevice a) {
+        return devices.prepare(a.request());
+      } else if (action instanceof ApiAction.ReleaseDevice a) {
+        return devices.release(a.address());
       } else if (action instanceof ApiAction.Health) {
         return CompletableFuture.completedFuture(ApiResponse.json(200, health()));
       } else if (action instanceof ApiAction.Metrics) {
@@ -177,14 +181,6 @@ public final class DaemonCore {
       }
     }
     return out;
-  }
-
-  private ApiResponse devices() {
-    try {
-      return ApiResponse.json(200, devices.list());
-    } catch (Exception e) {
-      throw new ApiException(500, "device_discovery_failed", "cannot list PCI devices: " + e.getMessage());
-    }
   }
 
   private Map<String, Object> health() {

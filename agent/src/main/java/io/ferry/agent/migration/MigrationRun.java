@@ -97,6 +97,8 @@ final class MigrationRun {
             (src, dst) -> {
               ctx.source = src;
               ctx.destination = dst;
+              src.observeRoundTrips(ctx.qmpRoundTrips);
+              dst.observeRoundTrips(ctx.qmpRoundTrips);
               return null;
             });
     return ctx.bounded(ctx.waitOn(both), CONNECT_TIMEOUT, "connecting to both monitors")

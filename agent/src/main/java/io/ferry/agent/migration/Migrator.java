@@ -3,6 +3,7 @@ package io.ferry.agent.migration;
 import io.ferry.agent.event.EventSink;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.plan.MigrationPlan;
+import io.ferry.qmp.QmpRoundTripListener;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -14,10 +15,17 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Migrator {
   private final EventSink events;
+  private final QmpRoundTripListener qmpRoundTrips;
   private final Map<Path, String> sourcesInFlight = new ConcurrentHashMap<>();
 
   public Migrator(EventSink events) {
+    this(events, QmpRoundTripListener.NONE);
+  }
+
+  /** @param qmpRoundTrips told of every QMP command's round trip on both monitors (metrics) */
+  public Migrator(EventSink events, QmpRoundTripListener qmpRoundTrips) {
     this.events = events;
+    this.qmpRoundTrips = qmpRoundTrips;
   }
 
   /**
@@ -32,7 +40,7 @@ public final class Migrator {
       throw new MigrationRefusedException(
           "source " + source + " is already being migrated by migration " + running);
     }
-    RunContext ctx = new RunContext(plan, new RunEvents(plan.id(), events));
+    RunContext ctx = new RunContext(plan, new RunEvents(plan.id(), events), qmpRoundTrips);
     MigrationRun run = new MigrationRun(ctx);
     CompletableFuture<MigrationOutcome> outcome;
     try {
