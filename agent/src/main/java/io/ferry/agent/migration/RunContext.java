@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 final class RunContext {
   final MigrationPlan plan;
   final RunEvents events;
+  final RunJournal journal;
   final WaitClock waits = new WaitClock();
   final Timeline timeline = new Timeline();
   final CompletableFuture<Void> cancelRequested = new CompletableFuture<>();
@@ -36,9 +37,10 @@ final class RunContext {
   /** Whether {@code migrate} was sent (a rollback must cancel it and wait for a final state). */
   volatile boolean migrationStarted;
 
-  RunContext(MigrationPlan plan, RunEvents events) {
+  RunContext(MigrationPlan plan, RunEvents events, RunJournal journal) {
     this.plan = plan;
     this.events = events;
+    this.journal = journal;
   }
 
   DevicePlan device(String id) {

@@ -1,6 +1,7 @@
 package io.ferry.agent.migration;
 
 import io.ferry.agent.event.Phase;
+import io.ferry.agent.journal.JournalStep;
 import io.ferry.qmp.PciDeviceInfo;
 import io.ferry.qmp.QmpCommandException;
 import io.ferry.qmp.QmpEvent;
@@ -58,8 +59,15 @@ final class Unplug {
   }
 
   private CompletableFuture<Void> requestUnplug(String id, boolean retry) {
-    ctx.events.device(Phase.UNPLUG, id, retry ? "unplug-retried" : "unplug-requested", Map.of());
-    return ctx.waitOn(ctx.source.deviceDel(id))
+    // The first request is journaled before it is sent; a retry repeats an intent already written.
+    CompletableFuture<Void> durable = retry
+        ? CompletableFuture.completedFuture(null)
+        : ctx.journal.record(Phase.UNPLUG, JournalStep.UNPLUG_REQUESTED, id, Map.of());
+    return durable
+        .thenCompose(v -> {
+          ctx.events.device(Phase.UNPLUG, id, retry ? "unplug-retried" : "unplug-requested", Map.of());
+          return ctx.waitOn(ctx.source.deviceDel(id));
+        })
         .exceptionally(
             error -> {
               if (alreadyUnplugging(error)) {
