@@ -23,8 +23,12 @@ final class StartupRecovery {
   private StartupRecovery() {}
 
   static CompletableFuture<Void> run(DaemonCore core, List<InFlightMigration> inFlight, Path deviceJournal, Executor blocking) {
+    CompletableFuture<Void> settled = core.recover(inFlight);
+    // Printed once every recovered migration is registered: from now on the API shows them.
     inFlight.forEach(m -> System.err.println("ferry: recovering migration " + m.id() + " (interrupted in " + m.lastPhase() + ")"));
-    return core.recover(inFlight)
+    System.err.println("ferry: recovery started for " + inFlight.size() + " migration(s)");
+    settled.thenRun(() -> System.err.println("ferry: recovery done"));
+    return settled
         .handle((v, error) -> null)
         .thenRunAsync(() -> releaseUnusedDevices(deviceJournal), blocking);
   }
