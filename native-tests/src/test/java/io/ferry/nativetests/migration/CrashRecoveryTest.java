@@ -19,7 +19,9 @@ import io.ferry.nativetests.lab.NoLeftoverQemu;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,9 +43,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Where the kill lands, honestly: PREFLIGHT, REPLUG and COMMIT last milliseconds, so the
  * daemon runs with {@code --journal-slow-phase} for that phase (each journal record of the phase,
  * after the one entering it, is reported durable 60 s after its fsync, as on very slow storage):
- * it is killed after entering the phase, while it waits for its next record (PREFLIGHT: after or
- * during the checks, before any unplug; REPLUG: the device_add intent is written, the device_add
- * not sent; COMMIT: the device is plugged, the cont intent written, cont not sent). UNPLUG is
+ * it is killed after entering the phase, while it waits for its next record (PREFLIGHT: during or
+ * after the checks, before any unplug; REPLUG: the stream is complete, the destination paused,
+ * its device_add not sent (its intent record may or may not be written yet); COMMIT: the device
+ * is plugged on the paused destination, the cont intent written, cont not sent). UNPLUG is
  * stretched by the guest itself (native PCIe hotplug: the guest takes about 6 s to release the
  * NIC) and the kill lands right after device_del; MIGRATE by a 4 MiB/s bandwidth cap, and the kill
  * lands once a progress event shows the stream active. Each case checks the journal and both
@@ -93,6 +96,11 @@ class CrashRecoveryTest {
             .lines().map(EventJson::fromLine).toList();
         MigrationEvent last = events.get(events.size() - 1);
         assertThat(last.kind()).as(daemon.output()).isEqualTo(EventKind.RESULT);
+        // Kept for the README and for a reader who wants to see what the restart did.
+        String name = "target/crash-" + phase.name().toLowerCase();
+        Files.copy(stateDir.resolve("migrations.journal"), Path.of(name + "-journal.ndjson"), StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(Path.of(name + "-recovered-events.ndjson"),
+            String.join("\n", events.stream().map(EventJson::toLine).toList()) + "\n");
         assertThat(events).anyMatch(e -> "recovery-started".equals(e.detail().get("step")));
         boolean committed = phase == Phase.REPLUG || phase == Phase.COMMIT;
         String expected = committed ? "SUCCEEDED" : "ROLLED_BACK";
