@@ -113,6 +113,7 @@ class CrashRecoveryTest {
           }
         }
         assertThat(listed).as("GET /v1/migrations lists %s", id).isNotNull();
+        Files.writeString(Path.of(name + "-listed.json"), listed.toString() + "\n");
         assertThat(listed.path("recovered").asBoolean()).as(listed.toString()).isTrue();
         assertThat(listed.path("result").asText()).isEqualTo(expected);
         assertThat(JournalReplay.replay(FileMigrationJournal.records(stateDir.resolve("migrations.journal"))).inFlight())
