@@ -65,6 +65,11 @@ final class Unplug {
         : ctx.journal.record(Phase.UNPLUG, JournalStep.UNPLUG_REQUESTED, id, Map.of());
     return durable
         .thenCompose(v -> {
+          if (!retry && ctx.cancelRequested.isDone()) {
+            // Cancelled while the record was being written: the rollback has begun, send nothing.
+            ctx.unplugPending.remove(id);
+            throw new MigrationCancelledException(Phase.UNPLUG.name());
+          }
           ctx.events.device(Phase.UNPLUG, id, retry ? "unplug-retried" : "unplug-requested", Map.of());
           return ctx.waitOn(ctx.source.deviceDel(id));
         })
