@@ -27,7 +27,6 @@ import java.util.concurrent.CompletableFuture;
  */
 final class MigrationRun {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration RESUME_TIMEOUT = Duration.ofSeconds(30);
 
   private final RunContext ctx;
   private final List<EventSubscription> taps = new ArrayList<>();
@@ -234,7 +233,7 @@ final class MigrationRun {
   /** Registered before the migration starts: the destination may negotiate while still paused. */
   private void registerFailoverNegotiation() {
     Duration horizon =
-        ctx.plan.timeouts().unplug().plus(ctx.plan.timeouts().migration()).plus(ctx.plan.timeouts().replug()).plus(RESUME_TIMEOUT);
+        ctx.plan.timeouts().unplug().plus(ctx.plan.timeouts().migration()).plus(ctx.plan.timeouts().replug()).plus(Commit.RESUME_TIMEOUT);
     ctx.plan.devices().forEach(
         device ->
             failoverNegotiated.put(
@@ -256,39 +255,12 @@ final class MigrationRun {
    * timestamp (µs), the instant the guest could use the devices plugged before it.
    */
   private CompletableFuture<Long> commit() {
-    CompletableFuture<QmpEvent> resumed = new CompletableFuture<>();
-    // Once cont is accepted the guest runs on the destination: from here there is no way back.
     return enter(Phase.COMMIT)
-        .thenCompose(v -> ctx.journal.record(Phase.COMMIT, JournalStep.CONT_SENT, Map.of()))
-        .thenCompose(v -> {
-          ctx.destination.awaitEvent(QmpEvents.named("RESUME"), RESUME_TIMEOUT).whenComplete((e, error) -> {
-            if (error == null) {
-              resumed.complete(e);
-            } else {
-              resumed.completeExceptionally(error);
-            }
-          });
-          return ctx.waitOn(ctx.destination.cont());
-        })
-        .thenCompose(v -> {
-          committed = true;
-          return ctx.journal.record(Phase.COMMIT, JournalStep.COMMITTED, Map.of());
-        })
-        .thenCompose(v -> ctx.withDeadline(ctx.waitOn(resumed), RESUME_TIMEOUT, "the destination's RESUME"))
-        .thenApply(
-            event -> {
-              long at = event.timestamp().epochMicros();
-              ctx.timeline.destinationResumed(at);
-              // Tell the network where the guest is now; a failure costs only convergence time.
-              ctx.destination
-                  .announceSelf()
-                  .exceptionally(
-                      error -> {
-                        ctx.events.warning(Phase.COMMIT, null, "announce-self failed: " + Errors.message(error), Map.of());
-                        return null;
-                      });
-              return at;
-            });
+        .thenCompose(v -> Commit.run(ctx, () -> committed = true))
+        .thenApply(at -> {
+          ctx.timeline.destinationResumed(at);
+          return at;
+        });
   }
 
   private CompletableFuture<MigrationOutcome.Draft> failBack(String reason) {

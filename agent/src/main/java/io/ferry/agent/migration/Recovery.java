@@ -36,7 +36,6 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Recovery {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration RESUME_TIMEOUT = Duration.ofSeconds(30);
 
   private final RunContext ctx;
   private final InFlightMigration journaled;
@@ -194,22 +193,7 @@ final class Recovery {
   }
 
   private CompletableFuture<Void> commit() {
-    CompletableFuture<QmpEvent> resumed = new CompletableFuture<>();
-    return enter(Phase.COMMIT)
-        .thenCompose(v -> ctx.journal.record(Phase.COMMIT, JournalStep.CONT_SENT, Map.of()))
-        .thenCompose(v -> {
-          ctx.destination.awaitEvent(QmpEvents.named("RESUME"), RESUME_TIMEOUT).whenComplete((e, error) -> {
-            if (error == null) {
-              resumed.complete(e);
-            } else {
-              resumed.completeExceptionally(error);
-            }
-          });
-          return ctx.waitOn(ctx.destination.cont());
-        })
-        .thenCompose(v -> ctx.journal.record(Phase.COMMIT, JournalStep.COMMITTED, Map.of()).exceptionally(e -> null))
-        .thenCompose(v -> ctx.withDeadline(resumed, RESUME_TIMEOUT, "the destination's RESUME"))
-        .thenAccept(e -> ctx.destination.announceSelf().exceptionally(error -> null));
+    return enter(Phase.COMMIT).thenCompose(v -> Commit.run(ctx, () -> { })).thenApply(at -> null);
   }
 
   private MigrationOutcome.Draft onDestination(List<PlugResult> results, String why) {
