@@ -65,9 +65,9 @@ public final class ServeCommand implements Callable<Integer> {
   public Integer call() throws IOException, InterruptedException {
     Path journalPath = journal.path();
     Path migrationsJournal = stateDir.resolve("migrations.journal");
-    JournalReplay.Replay replay = JournalReplay.replay(FileMigrationJournal.records(migrationsJournal));
-    replay.problems().forEach(p -> System.err.println("ferry: journal: " + p));
     FileMigrationJournal migrationJournal = FileMigrationJournal.open(migrationsJournal, slowPhases());
+    JournalReplay.Replay replay = JournalReplay.replay(migrationJournal.recordsAtOpen());
+    replay.problems().forEach(p -> System.err.println("ferry: journal: " + p));
     ExecutorService blocking = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "ferry-blocking");
       t.setDaemon(true);

@@ -8,9 +8,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,18 +25,26 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The migration journal as an append-only NDJSON file: one record per line, each written and
- * fsynced on one writer thread (never a Netty event loop) before its future completes. Opening it
- * cuts off a torn last line (a crash in the middle of a write), so that the next record starts on
- * a line of its own.
+ * fsynced on one writer thread (never a Netty event loop) before its future completes.
+ *
+ * <p>Opening it takes an exclusive lock ({@code FILE.lock}: one daemon per state directory, or a
+ * second one would "recover" the first one's running migrations), cuts off a torn last line (a
+ * crash in the middle of a write) and compacts it: only the records of migrations without a
+ * result are kept, which is all a restart needs.
  */
 public final class FileMigrationJournal implements MigrationJournal, AutoCloseable {
   private final Path file;
+  private final FileChannel lockChannel;
+  private final List<MigrationEvent> openRecords;
   private final FileChannel channel;
   private final ExecutorService writer;
   private final Map<Phase, Duration> slowPhases;
 
-  private FileMigrationJournal(Path file, FileChannel channel, Map<Phase, Duration> slowPhases) {
+  private FileMigrationJournal(Path file, FileChannel lockChannel, List<MigrationEvent> openRecords,
+      FileChannel channel, Map<Phase, Duration> slowPhases) {
     this.file = file;
+    this.lockChannel = lockChannel;
+    this.openRecords = openRecords;
     this.channel = channel;
     this.slowPhases = Map.copyOf(slowPhases);
     this.writer = Executors.newSingleThreadExecutor(r -> {
@@ -56,27 +66,49 @@ public final class FileMigrationJournal implements MigrationJournal, AutoCloseab
    */
   public static FileMigrationJournal open(Path file, Map<Phase, Duration> slowPhases) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
-    boolean created = !Files.exists(file);
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.READ);
+    FileChannel lockChannel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
+        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     try {
-      long complete = read(file).completeBytes();
-      if (channel.size() > complete) {
-        channel.truncate(complete);
-        channel.force(true);
+      boolean locked;
+      try {
+        locked = lockChannel.tryLock() != null;
+      } catch (OverlappingFileLockException e) {
+        locked = false; // held in this very process
       }
-      channel.position(complete);
-      if (created && parent != null) {
-        syncDirectory(parent); // so that the new file's name survives a power cut too
+      if (!locked) {
+        throw new IOException("the journal " + file + " is in use by another ferry daemon");
       }
+      List<MigrationEvent> open = JournalReplay.stillOpen(read(file));
+      // Rewritten beside it, synced, then renamed over it: a crash leaves the old or the new one.
+      Path fresh = file.resolveSibling(file.getFileName() + ".new");
+      try (FileChannel out = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        for (MigrationEvent r : open) {
+          ByteBuffer line = ByteBuffer.wrap((EventJson.toLine(r) + "\n").getBytes(StandardCharsets.UTF_8));
+          while (line.hasRemaining()) {
+            out.write(line);
+          }
+        }
+        out.force(true);
+      }
+      Files.move(fresh, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      if (parent != null) {
+        syncDirectory(parent);
+      }
+      FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      return new FileMigrationJournal(file, lockChannel, open, channel, slowPhases);
     } catch (IOException | RuntimeException e) {
-      channel.close();
+      lockChannel.close();
       throw e;
     }
-    return new FileMigrationJournal(file, channel, slowPhases);
+  }
+
+  /** The records kept at open: those of the migrations that were in flight. */
+  public List<MigrationEvent> recordsAtOpen() {
+    return openRecords;
   }
 
   public Path file() {
@@ -118,30 +150,32 @@ public final class FileMigrationJournal implements MigrationJournal, AutoCloseab
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    channel.close();
+    try {
+      channel.close();
+    } finally {
+      lockChannel.close(); // releases the lock
+    }
   }
 
   /** Every complete record of the journal at {@code file} (none if it does not exist). */
   public static List<MigrationEvent> records(Path file) throws IOException {
-    return read(file).records();
+    return read(file);
   }
-
-  private record Contents(List<MigrationEvent> records, long completeBytes) {}
 
   /**
    * A line counts once its newline is written: a last line without one (or not parseable) is a
-   * record whose append never completed, so its action never ran, and it is ignored. A bad line
-   * before the last one is damage, not a crash, and is reported.
+   * record whose append never completed, so its action never ran, and it is ignored (and dropped
+   * by the next open's rewrite). A bad line before the last one is damage, not a crash, and is
+   * reported.
    */
-  private static Contents read(Path file) throws IOException {
+  private static List<MigrationEvent> read(Path file) throws IOException {
     if (!Files.exists(file)) {
-      return new Contents(List.of(), 0);
+      return List.of();
     }
     byte[] bytes = Files.readAllBytes(file);
     List<MigrationEvent> records = new ArrayList<>();
     int start = 0;
     int lineNo = 0;
-    long complete = 0;
     while (start < bytes.length) {
       int end = indexOf(bytes, (byte) '\n', start);
       lineNo++;
@@ -161,9 +195,8 @@ public final class FileMigrationJournal implements MigrationJournal, AutoCloseab
         }
       }
       start = end + 1;
-      complete = start;
     }
-    return new Contents(List.copyOf(records), complete);
+    return List.copyOf(records);
   }
 
   private static int indexOf(byte[] bytes, byte b, int from) {

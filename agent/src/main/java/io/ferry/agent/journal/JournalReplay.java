@@ -39,6 +39,23 @@ public final class JournalReplay {
     return JSON.convertValue(PlanJson.toTree(plan), Map.class);
   }
 
+  /** The records of every migration after its last result, in journal order. */
+  public static List<MigrationEvent> stillOpen(List<MigrationEvent> records) {
+    Map<String, Integer> lastResult = new LinkedHashMap<>();
+    for (int i = 0; i < records.size(); i++) {
+      if (records.get(i).kind() == EventKind.RESULT) {
+        lastResult.put(records.get(i).migration(), i);
+      }
+    }
+    List<MigrationEvent> open = new ArrayList<>();
+    for (int i = 0; i < records.size(); i++) {
+      if (i > lastResult.getOrDefault(records.get(i).migration(), -1)) {
+        open.add(records.get(i));
+      }
+    }
+    return open;
+  }
+
   public static Replay replay(List<MigrationEvent> records) {
     Map<String, List<MigrationEvent>> byMigration = new LinkedHashMap<>();
     for (MigrationEvent r : records) {

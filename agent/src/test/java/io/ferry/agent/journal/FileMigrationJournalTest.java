@@ -95,6 +95,37 @@ class FileMigrationJournalTest {
   }
 
   @Test
+  void openingKeepsOnlyTheMigrationsStillInFlight() throws Exception {
+    Path file = dir.resolve("migrations.journal");
+    List<MigrationEvent> all = List.of(
+        Records.entered("done", 0, Phase.PREFLIGHT),
+        Records.entered("open", 0, Phase.PREFLIGHT),
+        Records.record("done", 1, Phase.DONE, JournalStep.RESULT, null, Map.of("result", "SUCCEEDED")),
+        Records.entered("open", 1, Phase.UNPLUG));
+    try (FileMigrationJournal journal = FileMigrationJournal.open(file)) {
+      for (MigrationEvent r : all) {
+        journal.append(r).get(10, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(FileMigrationJournal.records(file)).isEqualTo(all);
+    try (FileMigrationJournal journal = FileMigrationJournal.open(file)) {
+      assertThat(journal.recordsAtOpen()).containsExactly(all.get(1), all.get(3));
+      assertThat(FileMigrationJournal.records(file)).containsExactly(all.get(1), all.get(3));
+    }
+  }
+
+  @Test
+  void aSecondDaemonOnTheSameJournalIsRefused() throws Exception {
+    Path file = dir.resolve("migrations.journal");
+    try (FileMigrationJournal first = FileMigrationJournal.open(file)) {
+      assertThatThrownBy(() -> FileMigrationJournal.open(file))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("in use by another ferry daemon");
+    }
+    FileMigrationJournal.open(file).close(); // free again once the first is closed
+  }
+
+  @Test
   void noFileMeansNoRecords() throws Exception {
     assertThat(FileMigrationJournal.records(dir.resolve("absent.journal"))).isEmpty();
   }
