@@ -5,6 +5,12 @@ import io.ferry.agent.daemon.DaemonServer;
 import io.ferry.agent.daemon.PeerPolicy;
 import io.ferry.agent.daemon.SdNotify;
 import io.ferry.agent.event.EventBus;
+import io.ferry.agent.event.Phase;
+import io.ferry.agent.journal.FileMigrationJournal;
+import io.ferry.agent.journal.JournalReplay;
+import java.util.EnumMap;
+import java.util.Map;
+import picocli.CommandLine;
 import io.ferry.vfio.VfioDevices;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,16 +51,29 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Mixin DevicesCommand.JournalOption journal;
 
+  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/ferry",
+      description = "Where the migration journal (migrations.journal) lives; replayed on start (default: ${DEFAULT-VALUE}).")
+  Path stateDir;
+
+  // Test-only: makes journal appends of a phase slow, so a crash test can kill the daemon inside
+  // a phase that otherwise lasts milliseconds. Hidden from --help; documented in the README.
+  @Option(names = "--journal-slow-phase", paramLabel = "PHASE=DURATION", hidden = true)
+  List<String> slowPhases = new ArrayList<>();
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     Path journalPath = journal.path();
+    Path migrationsJournal = stateDir.resolve("migrations.journal");
+    FileMigrationJournal migrationJournal = FileMigrationJournal.open(migrationsJournal, slowPhases());
+    JournalReplay.Replay replay = JournalReplay.replay(migrationJournal.recordsAtOpen());
+    replay.problems().forEach(p -> System.err.println("ferry: journal: " + p));
     ExecutorService blocking = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "ferry-blocking");
       t.setDaemon(true);
       return t;
     });
     EventBus bus = new EventBus();
-    DaemonCore core = new DaemonCore(bus, VfioDevices.forHost(journalPath), blocking);
+    DaemonCore core = new DaemonCore(bus, VfioDevices.forHost(journalPath), blocking, migrationJournal);
     PeerPolicy policy = PeerPolicy.withDefaults(allowUids);
     DaemonServer server = DaemonServer.start(socket, core, policy);
     Optional<SdNotify> notify = SdNotify.fromEnvironment();
@@ -65,13 +84,35 @@ public final class ServeCommand implements Callable<Integer> {
       core.drain(stopGrace).join();
       server.close();
       bus.close();
+      try {
+        migrationJournal.close();
+      } catch (IOException e) {
+        System.err.println("ferry: closing the journal: " + e.getMessage());
+      }
       blocking.shutdown();
       stopped.countDown();
     }, "ferry-stop"));
     System.err.println("ferry: serving on " + server.socket() + " (uids allowed: " + policy.allowedUids() + ")");
     notify.ifPresent(n -> send(n, "READY=1"));
+    StartupRecovery.run(core, replay.inFlight(), journalPath, blocking);
     stopped.await();
     return ExitCodes.OK;
+  }
+
+  private Map<Phase, Duration> slowPhases() {
+    Map<Phase, Duration> out = new EnumMap<>(Phase.class);
+    for (String s : slowPhases) {
+      String[] kv = s.split("=", 2);
+      if (kv.length != 2) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--journal-slow-phase wants PHASE=DURATION, got " + s);
+      }
+      try {
+        out.put(Phase.valueOf(kv[0]), new DurationConverter().convert(kv[1]));
+      } catch (Exception e) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--journal-slow-phase " + s + ": " + e.getMessage());
+      }
+    }
+    return out;
   }
 
   private static void send(SdNotify n, String state) {

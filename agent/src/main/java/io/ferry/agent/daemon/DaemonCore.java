@@ -1,6 +1,8 @@
 package io.ferry.agent.daemon;
 
 import io.ferry.agent.event.EventBus;
+import io.ferry.agent.journal.InFlightMigration;
+import io.ferry.agent.journal.MigrationJournal;
 import io.ferry.agent.migration.Migration;
 import io.ferry.agent.migration.MigrationOutcome;
 import io.ferry.agent.migration.MigrationRefusedException;
@@ -41,9 +43,38 @@ public final class DaemonCore {
    * @param blocking where device work (sysfs reads and writes) runs; not a Netty event loop
    */
   public DaemonCore(EventBus bus, VfioDevices vfio, Executor blocking) {
+    this(bus, vfio, blocking, MigrationJournal.NONE);
+  }
+
+  /** With a journal: every migration's state changes are written there before they are made. */
+  public DaemonCore(EventBus bus, VfioDevices vfio, Executor blocking, MigrationJournal journal) {
     this.bus = bus;
-    this.migrator = new Migrator(bus, metrics::qmpRoundTrip);
+    this.migrator = new Migrator(bus, journal, metrics::qmpRoundTrip);
     this.devices = new DeviceActions(vfio, blocking);
+  }
+
+  /**
+   * Takes over the migrations the journal shows in flight (see {@link Migrator#recover}); each
+   * is listed like any other, with {@code "recovered": true}, and its events go to the bus.
+   * Returns when all of them have ended.
+   */
+  public CompletableFuture<Void> recover(List<InFlightMigration> inFlight) {
+    List<Migration> started = new ArrayList<>();
+    for (InFlightMigration journaled : inFlight) {
+      Migration migration;
+      synchronized (lock) {
+        try {
+          migration = migrator.recover(journaled);
+        } catch (MigrationRefusedException e) {
+          System.err.println("ferry: cannot recover migration " + journaled.id() + ": " + e.getMessage());
+          continue;
+        }
+        migrations.put(journaled.id(), migration);
+      }
+      migration.outcome().thenAccept(metrics::migrationEnded);
+      started.add(migration);
+    }
+    return allEnded(started);
   }
 
   public EventBus bus() {
@@ -171,6 +202,9 @@ public final class DaemonCore {
     out.put("state", o == null ? "running" : "finished");
     out.put("phase", o == null ? m.phase().name() : "DONE");
     out.put("source", m.plan().source().qmp().toString());
+    if (m.recovered()) {
+      out.put("recovered", true);
+    }
     if (o != null) {
       out.put("result", o.result().name());
       if (o.reason() != null) {

@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import io.ferry.agent.journal.JournalStep;
 
 /**
  * Runs QEMU's own migration: {@code migrate-incoming} on the destination, {@code migrate} on the
@@ -27,13 +29,13 @@ final class MigrateStream {
   private static final Duration DESTINATION_SETTLE = Duration.ofSeconds(30);
 
   private final RunContext ctx;
-  private final Runnable onUnplugDone;
+  private final Supplier<CompletableFuture<Void>> onUnplugDone;
   private volatile boolean finished;
 
   /**
    * @param onUnplugDone called when, in failover mode, the source leaves {@code wait-unplug}
    */
-  MigrateStream(RunContext ctx, Runnable onUnplugDone) {
+  MigrateStream(RunContext ctx, Supplier<CompletableFuture<Void>> onUnplugDone) {
     this.ctx = ctx;
     this.onUnplugDone = onUnplugDone;
   }
@@ -53,7 +55,8 @@ final class MigrateStream {
     String uri = ctx.plan.uri().toQemuUri();
 
     CompletableFuture<Void> started =
-        ctx.waitOn(ctx.destination.migrateIncoming(uri))
+        ctx.journal.record(ctx.phase, JournalStep.MIGRATE_STARTED, Map.of("uri", uri))
+            .thenCompose(v -> ctx.waitOn(ctx.destination.migrateIncoming(uri)))
             .thenCompose(
                 v -> {
                   ctx.migrationStarted = true;
@@ -93,10 +96,10 @@ final class MigrateStream {
             ctx.waitOn(sourceActive),
             ctx.plan.timeouts().unplug(),
             "the guest's release of the failover primaries")
-        .thenAccept(
+        .thenCompose(
             event -> {
               ctx.sourceDevices.keySet().forEach(ctx.unplugged::add);
-              onUnplugDone.run();
+              return onUnplugDone.get();
             });
   }
 

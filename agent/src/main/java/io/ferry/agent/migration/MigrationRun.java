@@ -4,6 +4,8 @@ import io.ferry.agent.event.MigrationFigures;
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.event.Side;
+import io.ferry.agent.journal.JournalReplay;
+import io.ferry.agent.journal.JournalStep;
 import io.ferry.agent.plan.CommitPolicy;
 import io.ferry.agent.plan.DevicePolicy;
 import io.ferry.agent.plan.Mode;
@@ -27,13 +29,13 @@ import java.util.concurrent.CompletableFuture;
  */
 final class MigrationRun {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration RESUME_TIMEOUT = Duration.ofSeconds(30);
 
   private final RunContext ctx;
   private final List<EventSubscription> taps = new ArrayList<>();
   private volatile boolean committed;
   /** QEMU's figures for the completed stream, asked for as soon as the destination resumes. */
   private volatile CompletableFuture<MigrationInfo> finalInfo;
+  private CompletableFuture<Void> connection = CompletableFuture.completedFuture(null);
   private volatile MigrationInfo completedInfo;
   private boolean started;
   private volatile boolean ended;
@@ -45,22 +47,54 @@ final class MigrationRun {
   }
 
   CompletableFuture<MigrationOutcome> start() {
+    // The first record carries the plan: a restarted daemon reconnects to the QEMUs it names.
     // Ordered so that QEMU is kept busy while ferry does its own bookkeeping: the connections are
-    // under way before the first event is made, and the event taps are attached while the
+    // under way while that record is written, and the event taps are attached while the
     // preflight reads are in flight (those reads cause no QEMU event).
-    CompletableFuture<Void> connected = connect();
-    enter(Phase.PREFLIGHT);
-    return connected
+    connection = connect();
+    return enter(Phase.PREFLIGHT, Map.of("plan", JournalReplay.planDetail(ctx.plan)))
+        .thenCompose(v -> connection)
         .thenCompose(
             v -> {
               CompletableFuture<Void> checked = new Preflight(ctx).run();
               attachTaps();
               return checked;
             })
+        .thenCompose(v -> journalSourceDevices())
         .thenCompose(v -> forward())
         .thenCompose(this::withFinalFigures)
         .exceptionallyCompose(this::afterFailure)
+        .thenCompose(this::journalEnd)
         .thenApply(this::finish);
+  }
+
+  /** What a rollback after a crash plugs back on the source: the devices as PREFLIGHT found them. */
+  private CompletableFuture<Void> journalSourceDevices() {
+    Map<String, Object> devices = new LinkedHashMap<>();
+    ctx.sourceDevices.forEach((id, device) -> devices.put(id, device.properties()));
+    return ctx.journal.record(Phase.PREFLIGHT, JournalStep.SOURCE_DEVICES, Map.of("devices", devices));
+  }
+
+  /**
+   * The result record closes the migration in the journal. If it cannot be written the outcome
+   * still goes out; the next start then finds the migration open and settles it from QEMU's state.
+   */
+  private CompletableFuture<MigrationOutcome.Draft> journalEnd(MigrationOutcome.Draft draft) {
+    boolean onDestination = draft.result() == Result.SUCCEEDED || draft.result() == Result.DEGRADED;
+    CompletableFuture<Void> cleanup = onDestination ? enter(Phase.CLEANUP) : CompletableFuture.completedFuture(null);
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("result", draft.result().name());
+    if (draft.reason() != null) {
+      detail.put("reason", draft.reason());
+    }
+    return cleanup
+        .thenCompose(v -> ctx.journal.record(Phase.DONE, JournalStep.RESULT, detail))
+        .handle((v, error) -> {
+          if (error != null) {
+            ctx.events.warning(ctx.phase, null, "the journal's result record failed: " + Errors.message(error), Map.of());
+          }
+          return draft;
+        });
   }
 
   // Not synchronized: callers may cancel from inside an event sink, which runs under the event
@@ -117,21 +151,19 @@ final class MigrationRun {
   }
 
   private CompletableFuture<MigrationOutcome.Draft> forward() {
-    enter(Phase.UNPLUG);
     if (ctx.plan.mode() == Mode.FAILOVER) {
-      registerFailoverNegotiation();
       // UNPLUG lasts from migrate to the source's "active": QEMU's wait-unplug.
-      return new MigrateStream(ctx, () -> enter(Phase.MIGRATE))
-          .run()
+      return enter(Phase.UNPLUG)
+          .thenCompose(v -> {
+            registerFailoverNegotiation();
+            return new MigrateStream(ctx, () -> enter(Phase.MIGRATE)).run();
+          })
           .thenCompose(v -> commitFailover());
     }
-    return new Unplug(ctx)
-        .run()
-        .thenCompose(
-            v -> {
-              enter(Phase.MIGRATE);
-              return new MigrateStream(ctx, () -> {}).run();
-            })
+    return enter(Phase.UNPLUG)
+        .thenCompose(v -> new Unplug(ctx).run())
+        .thenCompose(v -> enter(Phase.MIGRATE))
+        .thenCompose(v -> new MigrateStream(ctx, () -> CompletableFuture.completedFuture(null)).run())
         .thenCompose(
             v -> {
               return ctx.plan.commit() == CommitPolicy.AFTER_REPLUG
@@ -142,9 +174,9 @@ final class MigrationRun {
 
   /** The safe order: plug into the paused destination, and commit only if nothing vital failed. */
   private CompletableFuture<MigrationOutcome.Draft> replugThenCommit() {
-    enter(Phase.REPLUG);
-    return new Replug(ctx)
-        .plug(Side.DESTINATION, ctx.destination, destinationDevices(), ctx.plan.timeouts().replug(), true)
+    return enter(Phase.REPLUG)
+        .thenCompose(v -> new Replug(ctx)
+            .plug(Side.DESTINATION, ctx.destination, destinationDevices(), ctx.plan.timeouts().replug(), true))
         .thenCompose(
             results -> {
               if (ctx.cancelRequested.isDone()) {
@@ -178,16 +210,15 @@ final class MigrationRun {
   private CompletableFuture<MigrationOutcome.Draft> commitThenReplug() {
     return commit()
         .thenCompose(
-            resumedAt -> {
-              enter(Phase.REPLUG);
-              return new Replug(ctx)
-                  .plug(
-                      Side.DESTINATION,
-                      ctx.destination,
-                      destinationDevices(),
-                      ctx.plan.timeouts().replug(),
-                      false);
-            })
+            resumedAt ->
+                enter(Phase.REPLUG)
+                    .thenCompose(v -> new Replug(ctx)
+                        .plug(
+                            Side.DESTINATION,
+                            ctx.destination,
+                            destinationDevices(),
+                            ctx.plan.timeouts().replug(),
+                            false)))
         .thenApply(
             results -> {
               results.stream()
@@ -199,9 +230,9 @@ final class MigrationRun {
 
   private CompletableFuture<MigrationOutcome.Draft> commitFailover() {
     return commit()
+        .thenCompose(resumedAt -> enter(Phase.REPLUG))
         .thenCompose(
-            resumedAt -> {
-              enter(Phase.REPLUG);
+            entered -> {
               List<CompletableFuture<PlugResult>> waits = new ArrayList<>();
               failoverNegotiated.forEach(
                   (primary, negotiated) ->
@@ -226,7 +257,7 @@ final class MigrationRun {
   /** Registered before the migration starts: the destination may negotiate while still paused. */
   private void registerFailoverNegotiation() {
     Duration horizon =
-        ctx.plan.timeouts().unplug().plus(ctx.plan.timeouts().migration()).plus(ctx.plan.timeouts().replug()).plus(RESUME_TIMEOUT);
+        ctx.plan.timeouts().unplug().plus(ctx.plan.timeouts().migration()).plus(ctx.plan.timeouts().replug()).plus(Commit.RESUME_TIMEOUT);
     ctx.plan.devices().forEach(
         device ->
             failoverNegotiated.put(
@@ -248,36 +279,20 @@ final class MigrationRun {
    * timestamp (µs), the instant the guest could use the devices plugged before it.
    */
   private CompletableFuture<Long> commit() {
-    enter(Phase.COMMIT);
-    CompletableFuture<QmpEvent> resumed =
-        ctx.destination.awaitEvent(QmpEvents.named("RESUME"), RESUME_TIMEOUT);
-    // Once cont is accepted the guest runs on the destination: from here there is no way back.
-    return ctx.waitOn(ctx.destination.cont())
-        .thenRun(() -> committed = true)
-        .thenCompose(v -> ctx.withDeadline(ctx.waitOn(resumed), RESUME_TIMEOUT, "the destination's RESUME"))
-        .thenApply(
-            event -> {
-              // QEMU's downtime and total time are final once the destination runs; asked first,
-              // the reply travels while the rest of the commit is done.
-              finalInfo = ctx.waitOn(ctx.source.queryMigrate());
-              long at = event.timestamp().epochMicros();
-              ctx.timeline.destinationResumed(at);
-              // Tell the network where the guest is now; a failure costs only convergence time.
-              ctx.destination
-                  .announceSelf()
-                  .exceptionally(
-                      error -> {
-                        ctx.events.warning(Phase.COMMIT, null, "announce-self failed: " + Errors.message(error), Map.of());
-                        return null;
-                      });
-              return at;
-            });
+    return enter(Phase.COMMIT)
+        .thenCompose(v -> Commit.run(ctx, () -> committed = true))
+        .thenApply(at -> {
+          // QEMU's downtime and total time are final once the destination runs; asked at once,
+          // the reply travels while the rest of the commit is done.
+          finalInfo = ctx.waitOn(ctx.source.queryMigrate());
+          ctx.timeline.destinationResumed(at);
+          return at;
+        });
   }
 
   private CompletableFuture<MigrationOutcome.Draft> failBack(String reason) {
     fail(ctx.phase, reason);
-    enter(Phase.ROLLBACK);
-    return new Rollback(ctx).run(reason);
+    return enter(Phase.ROLLBACK).thenCompose(v -> new Rollback(ctx).run(reason));
   }
 
   private MigrationOutcome.Draft degradedOrSucceeded(List<PlugResult> results) {
@@ -312,8 +327,7 @@ final class MigrationRun {
       return CompletableFuture.completedFuture(
           new MigrationOutcome.Draft(Result.ROLLED_BACK, reason, Map.of("changed", false)));
     }
-    enter(Phase.ROLLBACK);
-    return new Rollback(ctx).run(reason);
+    return enter(Phase.ROLLBACK).thenCompose(v -> new Rollback(ctx).run(reason));
   }
 
   private Map<String, Map<String, Object>> destinationDevices() {
@@ -329,7 +343,29 @@ final class MigrationRun {
     ctx.events.phaseFailed(phase, reason);
   }
 
-  private synchronized void enter(Phase next) {
+  private CompletableFuture<Void> enter(Phase next) {
+    return enter(next, Map.of());
+  }
+
+  /**
+   * Journals the phase, then enters it. A rollback is entered even if its record cannot be
+   * written: it only puts things back, and a crash during it is settled from QEMU's state.
+   */
+  private CompletableFuture<Void> enter(Phase next, Map<String, ?> detail) {
+    if (started && ctx.phase == next) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> durable = ctx.journal.record(next, JournalStep.PHASE_ENTERED, detail);
+    if (next == Phase.ROLLBACK || next == Phase.CLEANUP) {
+      durable = durable.exceptionally(error -> {
+        ctx.events.warning(ctx.phase, null, "journal: " + Errors.message(error), Map.of());
+        return null;
+      });
+    }
+    return durable.thenRun(() -> enterNow(next));
+  }
+
+  private synchronized void enterNow(Phase next) {
     Phase previous = ctx.phase;
     if (started && previous == next) {
       return;
@@ -366,9 +402,6 @@ final class MigrationRun {
   }
 
   private MigrationOutcome finish(MigrationOutcome.Draft draft) {
-    if (draft.result() == Result.SUCCEEDED || draft.result() == Result.DEGRADED) {
-      enter(Phase.CLEANUP);
-    }
     ctx.timeline.phaseEnded(ctx.phase);
     if (ctx.phase != failedPhase) {
       ctx.events.phaseCompleted(ctx.phase);
@@ -379,12 +412,17 @@ final class MigrationRun {
     ctx.events.result(outcome);
     ended = true;
     taps.forEach(EventSubscription::close);
-    if (ctx.source != null) {
-      ctx.source.close();
-    }
-    if (ctx.destination != null) {
-      ctx.destination.close();
-    }
+    // The connections may still be under way (the first journal record failed): they are closed
+    // whenever they are made, so no monitor is left held by a run that is over.
+    connection.whenComplete(
+        (v, error) -> {
+          if (ctx.source != null) {
+            ctx.source.close();
+          }
+          if (ctx.destination != null) {
+            ctx.destination.close();
+          }
+        });
     return outcome;
   }
 

@@ -2,6 +2,8 @@ package io.ferry.agent.migration;
 
 import io.ferry.agent.event.EventSink;
 import io.ferry.agent.event.Result;
+import io.ferry.agent.journal.InFlightMigration;
+import io.ferry.agent.journal.MigrationJournal;
 import io.ferry.agent.plan.MigrationPlan;
 import io.ferry.qmp.QmpRoundTripListener;
 import java.nio.file.Path;
@@ -16,15 +18,26 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Migrator {
   private final EventSink events;
   private final QmpRoundTripListener qmpRoundTrips;
+  private final MigrationJournal journal;
   private final Map<Path, String> sourcesInFlight = new ConcurrentHashMap<>();
 
+  /** Without a journal: nothing survives this process. */
   public Migrator(EventSink events) {
-    this(events, QmpRoundTripListener.NONE);
+    this(events, MigrationJournal.NONE, QmpRoundTripListener.NONE);
   }
 
-  /** @param qmpRoundTrips told of every QMP command's round trip on both monitors (metrics) */
-  public Migrator(EventSink events, QmpRoundTripListener qmpRoundTrips) {
+  /** Every state change is written to {@code journal} before it is made. */
+  public Migrator(EventSink events, MigrationJournal journal) {
+    this(events, journal, QmpRoundTripListener.NONE);
+  }
+
+  /**
+   * @param journal every state change is written there before it is made
+   * @param qmpRoundTrips told of every QMP command's round trip on both monitors (metrics)
+   */
+  public Migrator(EventSink events, MigrationJournal journal, QmpRoundTripListener qmpRoundTrips) {
     this.events = events;
+    this.journal = journal;
     this.qmpRoundTrips = qmpRoundTrips;
   }
 
@@ -34,13 +47,10 @@ public final class Migrator {
    * @throws MigrationRefusedException if the plan's source is already being migrated
    */
   public Migration start(MigrationPlan plan) {
-    Path source = plan.source().qmp().toAbsolutePath().normalize();
-    String running = sourcesInFlight.putIfAbsent(source, plan.id());
-    if (running != null) {
-      throw new MigrationRefusedException(
-          "source " + source + " is already being migrated by migration " + running);
-    }
-    RunContext ctx = new RunContext(plan, new RunEvents(plan.id(), events), qmpRoundTrips);
+    Path source = claim(plan);
+    RunContext ctx =
+        new RunContext(
+            plan, new RunEvents(plan.id(), events), new RunJournal(plan.id(), journal, 0), qmpRoundTrips);
     MigrationRun run = new MigrationRun(ctx);
     CompletableFuture<MigrationOutcome> outcome;
     try {
@@ -51,6 +61,42 @@ public final class Migrator {
     }
     outcome.whenComplete((o, e) -> sourcesInFlight.remove(source, plan.id()));
     return new Migration(plan, run, outcome);
+  }
+
+  /**
+   * Takes over a migration the journal shows in flight (its daemon died): works out where each
+   * piece really is and finishes the rollback or the commit. See {@link Recovery}.
+   *
+   * @throws MigrationRefusedException if the plan's source is already being migrated
+   */
+  public Migration recover(InFlightMigration journaled) {
+    MigrationPlan plan = journaled.plan();
+    Path source = claim(plan);
+    RunContext ctx =
+        new RunContext(
+            plan,
+            new RunEvents(plan.id(), events),
+            new RunJournal(plan.id(), journal, journaled.nextSeq()),
+            qmpRoundTrips);
+    CompletableFuture<MigrationOutcome> outcome;
+    try {
+      outcome = new Recovery(ctx, journaled).run().exceptionally(error -> internalError(plan, error));
+    } catch (RuntimeException e) {
+      sourcesInFlight.remove(source, plan.id());
+      throw e;
+    }
+    outcome.whenComplete((o, e) -> sourcesInFlight.remove(source, plan.id()));
+    return new Migration(plan, () -> ctx.phase, () -> { }, outcome, true);
+  }
+
+  private Path claim(MigrationPlan plan) {
+    Path source = plan.source().qmp().toAbsolutePath().normalize();
+    String running = sourcesInFlight.putIfAbsent(source, plan.id());
+    if (running != null) {
+      throw new MigrationRefusedException(
+          "source " + source + " is already being migrated by migration " + running);
+    }
+    return source;
   }
 
   /** A bug in ferry itself must still end the migration with a result, never a lost future. */

@@ -3,6 +3,7 @@ package io.ferry.agent.migration;
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.event.Side;
+import io.ferry.agent.journal.JournalStep;
 import io.ferry.agent.plan.Mode;
 import io.ferry.qmp.PciDeviceInfo;
 import io.ferry.qmp.QmpEvent;
@@ -107,13 +108,16 @@ final class Rollback {
       state.put("destination", "untouched");
       return done();
     }
-    if (!ctx.destination.isOpen()) {
+    if (ctx.destination == null || !ctx.destination.isOpen()) {
       state.put("destination", "gone");
       return done();
     }
-    ctx.events.step(Phase.ROLLBACK, "quit-destination", Map.of());
     CompletableFuture<Throwable> gone = ctx.destination.disconnected();
-    return ctx.waitOn(ctx.destination.quit())
+    return bestEffort(JournalStep.QUIT_DESTINATION)
+        .thenCompose(v -> {
+          ctx.events.step(Phase.ROLLBACK, "quit-destination", Map.of());
+          return ctx.waitOn(ctx.destination.quit());
+        })
         .handle((v, error) -> null)
         .thenCompose(v -> ctx.waitOn(RunContext.copy(gone)).completeOnTimeout(null, QUIT_GRACE.toMillis(), TimeUnit.MILLISECONDS))
         .thenAccept(v -> state.put("destination", ctx.destination.isOpen() ? "still-running" : "quit"));
@@ -146,10 +150,13 @@ final class Rollback {
       state.put("source", "running");
       return done();
     }
-    ctx.events.step(Phase.ROLLBACK, "cont-source", Map.of("status", status.status()));
     CompletableFuture<QmpEvent> resumed =
         ctx.source.awaitEvent(QmpEvents.named("RESUME"), QEMU_SETTLE);
-    return ctx.waitOn(ctx.source.cont())
+    return bestEffort(JournalStep.CONT_SOURCE)
+        .thenCompose(v -> {
+          ctx.events.step(Phase.ROLLBACK, "cont-source", Map.of("status", status.status()));
+          return ctx.waitOn(ctx.source.cont());
+        })
         .thenCompose(v -> ctx.withDeadline(ctx.waitOn(resumed), QEMU_SETTLE, "the source's RESUME"))
         .thenAccept(e -> state.put("source", "running"));
   }
@@ -197,6 +204,11 @@ final class Rollback {
             });
   }
 
+
+  /** A rollback step is journaled, but taken even if the record fails: it only puts things back. */
+  private CompletableFuture<Void> bestEffort(JournalStep step) {
+    return ctx.journal.record(Phase.ROLLBACK, step, Map.of()).exceptionally(error -> null);
+  }
 
   private static CompletableFuture<Void> done() {
     return CompletableFuture.completedFuture(null);

@@ -21,6 +21,7 @@ final class RunContext {
   final MigrationPlan plan;
   final RunEvents events;
   final QmpRoundTripListener qmpRoundTrips;
+  final RunJournal journal;
   final WaitClock waits = new WaitClock();
   final Timeline timeline = new Timeline();
   final CompletableFuture<Void> cancelRequested = new CompletableFuture<>();
@@ -38,9 +39,11 @@ final class RunContext {
   /** Whether {@code migrate} was sent (a rollback must cancel it and wait for a final state). */
   volatile boolean migrationStarted;
 
-  RunContext(MigrationPlan plan, RunEvents events, QmpRoundTripListener qmpRoundTrips) {
+  RunContext(
+      MigrationPlan plan, RunEvents events, RunJournal journal, QmpRoundTripListener qmpRoundTrips) {
     this.plan = plan;
     this.events = events;
+    this.journal = journal;
     this.qmpRoundTrips = qmpRoundTrips;
   }
 
