@@ -25,7 +25,7 @@ class ServeConfigExampleTest {
 
   private static List<OptionSpec> serveOptions() {
     return FerryMain.commandLine().getSubcommands().get("serve").getCommandSpec().options().stream()
-        .filter(o -> !o.usageHelp() && !o.versionHelp())
+        .filter(o -> !o.usageHelp() && !o.versionHelp() && !o.hidden()) // hidden: test-only options
         .toList();
   }
 

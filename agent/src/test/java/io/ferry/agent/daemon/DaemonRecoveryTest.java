@@ -42,7 +42,7 @@ class DaemonRecoveryTest {
     ExecutorService blocking = Executors.newCachedThreadPool();
     try (FileMigrationJournal journal = FileMigrationJournal.open(file);
         EventBus bus = new EventBus()) {
-      DaemonCore core = new DaemonCore(bus, List::of, blocking, journal);
+      DaemonCore core = new DaemonCore(bus, new FakeHost(dir.resolve("host")).devices, blocking, journal);
       try (DaemonServer server = DaemonServer.start(dir.resolve("ferry.sock"), core, PeerPolicy.withDefaults(List.of()))) {
         Curl curl = new Curl(server.socket());
         String plan = """
@@ -84,7 +84,7 @@ class DaemonRecoveryTest {
     assertThat(inFlight).extracting(InFlightMigration::id).containsExactly("m-orphan");
     try (FileMigrationJournal journal = FileMigrationJournal.open(file);
         EventBus bus = new EventBus()) {
-      DaemonCore core = new DaemonCore(bus, List::of, blocking, journal);
+      DaemonCore core = new DaemonCore(bus, new FakeHost(dir.resolve("host")).devices, blocking, journal);
       try (DaemonServer server = DaemonServer.start(dir.resolve("ferry.sock"), core, PeerPolicy.withDefaults(List.of()))) {
         core.recover(inFlight).get(60, TimeUnit.SECONDS);
         Curl curl = new Curl(server.socket());
