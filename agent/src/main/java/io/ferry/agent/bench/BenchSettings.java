@@ -17,10 +17,11 @@ import java.util.Objects;
  */
 public record BenchSettings(
     int runs, CommitPolicy commit, BenchMode mode, int devices, Long downtimeLimitMs, int dirtyMbps,
-    boolean rawBaseline, int parallel) {
+    boolean rawBaseline, int parallel, int warmup) {
   public static final int MAX_DEVICES = 8;
   /** The scale the bench is built and measured for (16 guests of 256 MiB on the development machine). */
   public static final int MAX_PARALLEL = 16;
+  public static final int MAX_WARMUP = 200;
 
   public BenchSettings {
     Objects.requireNonNull(commit, "commit");
@@ -39,6 +40,9 @@ public record BenchSettings(
     }
     if (rawBaseline && mode == BenchMode.FAILOVER) {
       throw new IllegalArgumentException("--baseline raw does unplug-replug or plain, not failover");
+    }
+    if (warmup < 0 || warmup > MAX_WARMUP) {
+      throw new IllegalArgumentException("--warmup must be between 0 and " + MAX_WARMUP);
     }
     if (parallel < 1 || parallel > MAX_PARALLEL) {
       throw new IllegalArgumentException("--parallel must be between 1 and " + MAX_PARALLEL);

@@ -46,7 +46,7 @@ final class BenchSlot implements AutoCloseable {
    * The next run, ready to start: a fresh incoming QEMU, a heartbeat monitor over both sides that
    * has seen the source beat, and the plan moving the guest there.
    */
-  Prepared prepare(LabVm next, int run, BenchSettings settings, Duration beatDeadline) throws IOException {
+  Prepared prepare(LabVm next, String run, BenchSettings settings, Duration beatDeadline) throws IOException {
     HeartbeatMonitor heartbeat = HeartbeatMonitor.connect(current.heartbeatSocket(), next.heartbeatSocket());
     try {
       heartbeat.awaitCount(HeartbeatSide.SOURCE, 100, beatDeadline).join();
@@ -54,7 +54,7 @@ final class BenchSlot implements AutoCloseable {
       heartbeat.close();
       throw new IOException("slot " + slot + ": no heartbeat from the guest: " + e.getMessage(), e);
     }
-    String uri = "unix:" + current.workDir().resolve(vmName(String.valueOf(run)) + ".mig.sock");
+    String uri = "unix:" + current.workDir().resolve(vmName(run) + ".mig.sock");
     return new Prepared(next, heartbeat, plan(settings, current, next, uri));
   }
 

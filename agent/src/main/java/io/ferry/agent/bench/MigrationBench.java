@@ -122,8 +122,13 @@ public final class MigrationBench {
       }
       Path rawScript = settings.rawBaseline() ? RawBaseline.install(guests.get(0).current().workDir()) : null;
       Migrator migrator = new Migrator(event -> {});
+      // Warm-up runs go through exactly the same steps; only their figures are dropped.
+      for (int w = 1; w <= settings.warmup(); w++) {
+        runOnce(migrator, guests, base, settings, 0, "w" + w, memory, boot, flight, ignored -> {});
+      }
       for (int run = 1; run <= settings.runs(); run++) {
-        BenchRun done = runOnce(migrator, guests, base, settings, run, memory, boot, flight, onRun);
+        BenchRun done =
+            runOnce(migrator, guests, base, settings, run, String.valueOf(run), memory, boot, flight, onRun);
         if (rawScript != null) {
           done = withRaw(done, guests.get(0), base, rawScript, settings, boot);
         }
@@ -138,16 +143,16 @@ public final class MigrationBench {
 
   /** One run: every slot's guest migrated at once; on success each slot's guest lives on its new QEMU. */
   private static BenchRun runOnce(Migrator migrator, List<BenchSlot> guests, LabVm.Builder base,
-      BenchSettings settings, int run, MemorySampler memory, Duration boot, Duration flight,
-      Consumer<BenchRun> onRun) throws IOException {
+      BenchSettings settings, int run, String tag, MemorySampler memory, Duration boot,
+      Duration flight, Consumer<BenchRun> onRun) throws IOException {
     int slots = guests.size();
     List<LabVm> nexts = startAll(slots,
-        s -> base.copy().name(BenchSlot.vmName(s, slots, String.valueOf(run))).incoming(true));
+        s -> base.copy().name(BenchSlot.vmName(s, slots, tag)).incoming(true));
     List<BenchSlot.Prepared> prepared = new ArrayList<>();
     boolean moved = false;
     try {
       for (BenchSlot guest : guests) {
-        prepared.add(guest.prepare(nexts.get(guest.slot() - 1), run, settings, boot));
+        prepared.add(guest.prepare(nexts.get(guest.slot() - 1), tag, settings, boot));
       }
       memory.start();
       List<CompletableFuture<Timed>> flights = new ArrayList<>();

@@ -36,6 +36,10 @@ public final class BenchMigrationOptions {
   @Option(names = "--runs", defaultValue = "20", description = "Number of migrations (default: ${DEFAULT-VALUE}).")
   int runs;
 
+  @Option(names = "--warmup", defaultValue = "1", paramLabel = "N",
+      description = "Migrations run first and not counted, as a benchmark warms up: the first one in a JVM pays for class loading and cold JIT (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
   @Option(names = "--commit", defaultValue = "after-replug", paramLabel = "after-replug|before-replug",
       description = "Commit policy (default: ${DEFAULT-VALUE}).", converter = CommitPolicyConverter.class)
   CommitPolicy commit;
@@ -106,7 +110,7 @@ public final class BenchMigrationOptions {
       if (baseline != null && !baseline.equals("raw")) {
         throw new IllegalArgumentException("--baseline: '" + baseline + "' is not a baseline (raw, libvirt)");
       }
-      settings = new BenchSettings(runs, commit, mode, devices, downtimeLimitMs, dirtyMbps, baseline != null, parallel);
+      settings = new BenchSettings(runs, commit, mode, devices, downtimeLimitMs, dirtyMbps, baseline != null, parallel, warmup);
     } catch (IllegalArgumentException e) {
       err.println("ferry bench migration: " + e.getMessage());
       return ExitCodes.INVALID;
@@ -128,8 +132,8 @@ public final class BenchMigrationOptions {
             .memoryMiB(memoryMiB);
     List<MigrationRunFigures> all = new ArrayList<>();
     Map<Integer, MemorySampler.RunMemory> memory = new LinkedHashMap<>();
-    String header = String.format("ferry bench migration: %d runs%s, mode %s%s, commit %s, %s hotplug, %s, %d MiB guest%s%s%s",
-        runs, parallel == 1 ? "" : " of " + parallel + " parallel migrations", mode.wireName(), mode == BenchMode.UNPLUG_REPLUG ? " (" + devices + " e1000e)" : "",
+    String header = String.format("ferry bench migration: %d runs%s%s, mode %s%s, commit %s, %s hotplug, %s, %d MiB guest%s%s%s",
+        runs, warmup == 0 ? "" : " (after " + warmup + " warm-up)", parallel == 1 ? "" : " of " + parallel + " parallel migrations", mode.wireName(), mode == BenchMode.UNPLUG_REPLUG ? " (" + devices + " e1000e)" : "",
         commit.wireName(), hotplug.name().toLowerCase(), accelerator.name().toLowerCase(), memoryMiB,
         downtimeLimitMs == null ? "" : ", downtime-limit " + downtimeLimitMs + " ms",
         dirtyMbps == 0 ? "" : ", dirtying " + dirtyMbps + " MiB/s",
@@ -195,6 +199,7 @@ public final class BenchMigrationOptions {
     s.put("dirtyMbps", settings.dirtyMbps());
     s.put("rawBaseline", settings.rawBaseline());
     s.put("parallel", settings.parallel());
+    s.put("warmupRuns", settings.warmup());
     return s;
   }
 
