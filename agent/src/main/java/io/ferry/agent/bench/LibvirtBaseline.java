@@ -55,6 +55,8 @@ public final class LibvirtBaseline {
 
   /** What stops the libvirt sequence on one host even where libvirt is installed (see README). */
   static final String NOT_ON_ONE_HOST =
-      "libvirt is installed, but ferry has no libvirt baseline yet: see README, "
-          + "\"libvirt baseline\", for what was tried on one host";
+      "libvirt is installed here, but one libvirtd refuses to migrate a guest to itself "
+          + "(\"Attempt to migrate guest to the same host\"); the sequence ran only with a second "
+          + "libvirtd, as another user with its own host_uuid, which the bench does not set up "
+          + "(README, \"libvirt baseline\")";
 }
