@@ -57,6 +57,7 @@ class BenchCommandTest {
     BenchMigrationOptions sub = options(FerryMain.commandLine().parseArgs("bench", "migration").subcommand().subcommand());
     assertThat(bare.runs).isEqualTo(sub.runs).isEqualTo(20);
     assertThat(bare.parallel).isEqualTo(sub.parallel).isEqualTo(1);
+    assertThat(bare.warmup).isEqualTo(sub.warmup).isEqualTo(1);
     assertThat(bare.mode).isEqualTo(sub.mode).isEqualTo(BenchMode.UNPLUG_REPLUG);
     assertThat(bench.getSubcommands()).containsKeys("migration", "qmp");
   }
@@ -83,6 +84,9 @@ class BenchCommandTest {
     Run parallel = execute("bench", "--parallel", "0");
     assertThat(parallel.exitCode()).isEqualTo(ExitCodes.INVALID);
     assertThat(parallel.stderr()).contains("--parallel must be between 1 and 16");
+    Run warmup = execute("bench", "migration", "--warmup", "-1");
+    assertThat(warmup.exitCode()).isEqualTo(ExitCodes.INVALID);
+    assertThat(warmup.stderr()).contains("--warmup must be between 0 and 200");
     Run mode = execute("bench", "--mode", "sideways");
     assertThat(mode.exitCode()).isEqualTo(ExitCodes.INVALID);
     assertThat(mode.stderr()).contains("'sideways' is not a mode");
