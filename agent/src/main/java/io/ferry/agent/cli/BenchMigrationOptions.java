@@ -132,12 +132,13 @@ public final class BenchMigrationOptions {
             .memoryMiB(memoryMiB);
     List<MigrationRunFigures> all = new ArrayList<>();
     Map<Integer, MemorySampler.RunMemory> memory = new LinkedHashMap<>();
-    String header = String.format("ferry bench migration: %d runs%s%s, mode %s%s, commit %s, %s hotplug, %s, %d MiB guest%s%s%s",
-        runs, warmup == 0 ? "" : " (after " + warmup + " warm-up)", parallel == 1 ? "" : " of " + parallel + " parallel migrations", mode.wireName(), mode == BenchMode.UNPLUG_REPLUG ? " (" + devices + " e1000e)" : "",
+    String header = String.format("ferry bench migration: %d runs%s, mode %s%s, commit %s, %s hotplug, %s, %d MiB guest%s%s%s%s",
+        runs, parallel == 1 ? "" : " of " + parallel + " parallel migrations", mode.wireName(), mode == BenchMode.UNPLUG_REPLUG ? " (" + devices + " e1000e)" : "",
         commit.wireName(), hotplug.name().toLowerCase(), accelerator.name().toLowerCase(), memoryMiB,
         downtimeLimitMs == null ? "" : ", downtime-limit " + downtimeLimitMs + " ms",
         dirtyMbps == 0 ? "" : ", dirtying " + dirtyMbps + " MiB/s",
-        baseline == null ? "" : ", raw baseline");
+        baseline == null ? "" : ", raw baseline",
+        warmup == 0 ? "" : ", after " + warmup + " warm-up run" + (warmup == 1 ? "" : "s") + " not counted");
     out.println(header);
     out.flush();
     BenchResultWriter writer = outDir == null ? null : BenchResultWriter.open(outDir);
