@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.agent.cli.DaemonClient;
 import io.ferry.agent.cli.FerryMain;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +42,7 @@ class DaemonLoadTest {
   private static final int RATE = Integer.getInteger("ferry.load.rate", 1000);
   private static final int SUBSCRIBERS = Integer.getInteger("ferry.load.subscribers", 100);
   private static final double MAX_SLOWDOWN = 1.20;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   Path workDir;
@@ -67,7 +71,9 @@ class DaemonLoadTest {
             runnable -> daemonThread(runnable, "subscriber").start()));
       }
       await().atMost(Duration.ofSeconds(60)).until(() -> subscribers(client) >= SUBSCRIBERS);
-      ApiLoad load = new ApiLoad(client, RATE, slot -> path(slot, loadedIds));
+      // Reads of single migrations name finished ones: the loaded ones do not exist until posted.
+      List<String> known = ids("alone");
+      ApiLoad load = new ApiLoad(client, RATE, slot -> path(slot, known));
       load.start(8);
       long loadStart = System.nanoTime();
       List<Long> loaded;
@@ -127,9 +133,14 @@ class DaemonLoadTest {
     List<MigrationLab> labs = new ArrayList<>();
     try {
       for (int i = 0; i < MIGRATIONS; i++) {
-        labs.add(MigrationLab.start(workDir, prefix + i, b -> b, List.of(MigrationLab.nic(1))));
+        // One directory per pair: a pair's migration socket is <dir>/mig.sock.
+        Path dir = Files.createDirectories(workDir.resolve(prefix + i));
+        labs.add(MigrationLab.start(dir, prefix + i, b -> b, List.of(MigrationLab.nic(1))));
       }
       return labs;
+    } catch (IOException e) {
+      labs.forEach(MigrationLab::close);
+      throw new UncheckedIOException(e);
     } catch (RuntimeException e) {
       labs.forEach(MigrationLab::close);
       throw e;
@@ -144,11 +155,14 @@ class DaemonLoadTest {
     }
     List<Long> durations = new ArrayList<>();
     for (String id : ids) {
-      client.stream("/v1/migrations/" + id + "/events", line -> { }); // to its result
-      JsonNode view = client.get("/v1/migrations/" + id).json();
-      assertThat(view.path("result").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+      // The stream ends with the result event, which carries the figures.
+      List<String> lines = new ArrayList<>();
+      client.stream("/v1/migrations/" + id + "/events", lines::add);
+      assertThat(lines).as(id).isNotEmpty();
+      JsonNode result = JSON.readTree(lines.get(lines.size() - 1));
+      assertThat(result.path("detail").path("result").asText()).as(result.toString()).isEqualTo("SUCCEEDED");
       long us = 0;
-      for (JsonNode phase : view.path("figures").path("phaseDurationsUs")) {
+      for (JsonNode phase : result.path("detail").path("figures").path("phaseDurationsUs")) {
         us += phase.asLong();
       }
       durations.add(us);
