@@ -41,6 +41,11 @@ final class ApiLoad {
     this.pathOfSlot = pathOfSlot;
   }
 
+  /** Requests answered so far (for the rate over a window). */
+  long completed() {
+    return requests.get();
+  }
+
   void start(int threadCount) {
     startNanos = System.nanoTime();
     for (int t = 0; t < threadCount; t++) {
