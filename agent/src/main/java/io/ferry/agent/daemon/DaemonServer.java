@@ -7,6 +7,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -33,11 +35,13 @@ public final class DaemonServer implements AutoCloseable {
   private final Path socket;
   private final EventLoopGroup group;
   private final Channel server;
+  private final ChannelGroup connections;
 
-  private DaemonServer(Path socket, EventLoopGroup group, Channel server) {
+  private DaemonServer(Path socket, EventLoopGroup group, Channel server, ChannelGroup connections) {
     this.socket = socket;
     this.group = group;
     this.server = server;
+    this.connections = connections;
   }
 
   /**
@@ -60,6 +64,9 @@ public final class DaemonServer implements AutoCloseable {
     }
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(
         1, new DefaultThreadFactory("ferry-api", true), EpollIoHandler.newFactory());
+    // Every accepted connection, so that close() ends open event streams itself rather than
+    // relying on the event loop's shutdown to get to them.
+    ChannelGroup connections = new DefaultChannelGroup("ferry-api", group.next());
     try {
       Channel server = new ServerBootstrap()
           .group(group)
@@ -68,6 +75,7 @@ public final class DaemonServer implements AutoCloseable {
           .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
             @Override
             protected void initChannel(EpollDomainSocketChannel ch) {
+              connections.add(ch);
               int uid = peerUid(ch);
               ch.pipeline().addLast(
                   new HttpServerCodec(),
@@ -79,7 +87,7 @@ public final class DaemonServer implements AutoCloseable {
           .sync()
           .channel();
       Files.setPosixFilePermissions(abs, PosixFilePermissions.fromString("rw-rw----"));
-      return new DaemonServer(abs, group, server);
+      return new DaemonServer(abs, group, server, connections);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       group.shutdownGracefully();
@@ -122,6 +130,7 @@ public final class DaemonServer implements AutoCloseable {
   @Override
   public void close() {
     server.close().syncUninterruptibly();
+    connections.close().awaitUninterruptibly();
     group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     try {
       Files.deleteIfExists(socket);
