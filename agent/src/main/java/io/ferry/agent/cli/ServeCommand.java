@@ -4,10 +4,13 @@ import io.ferry.agent.daemon.DaemonCore;
 import io.ferry.agent.daemon.DaemonServer;
 import io.ferry.agent.daemon.PeerPolicy;
 import io.ferry.agent.daemon.SdNotify;
+import io.ferry.agent.daemon.TlsFiles;
+import io.ferry.agent.daemon.TlsListener;
 import io.ferry.agent.event.EventBus;
 import io.ferry.vfio.PciDevice;
 import io.ferry.vfio.VfioDevices;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,10 +47,37 @@ public final class ServeCommand implements Callable<Integer> {
       description = "On SIGTERM, how long running migrations may take to end before they are cancelled (default: ${DEFAULT-VALUE}).")
   Duration stopGrace;
 
+  @Option(names = "--listen", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+      description = "Also serve the API on TCP for peer agents, mutual TLS only: needs --tls-cert, --tls-key and --tls-ca.")
+  InetSocketAddress listen;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE",
+      description = "This daemon's certificate (PEM), presented to peers as server and as client.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "The private key of --tls-cert (PEM, PKCS#8).")
+  Path tlsKey;
+
+  @Option(names = "--tls-ca", paramLabel = "FILE",
+      description = "The CA (PEM) whose certificates are trusted: peers must present one, both ways.")
+  Path tlsCa;
+
   @Mixin DevicesCommand.JournalOption journal;
 
   @Override
   public Integer call() throws IOException, InterruptedException {
+    TlsFiles tls;
+    try {
+      tls = TlsFiles.fromOptions(tlsCert, tlsKey, tlsCa);
+    } catch (IllegalArgumentException e) {
+      System.err.println("ferry serve: " + e.getMessage());
+      return ExitCodes.INVALID;
+    }
+    if (listen != null && tls == null) {
+      System.err.println("ferry serve: --listen serves peers over mutual TLS only (there is no plaintext TCP mode):"
+          + " give --tls-cert, --tls-key and --tls-ca too");
+      return ExitCodes.INVALID;
+    }
     Path journalPath = journal.path();
     ExecutorService blocking = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "ferry-blocking");
@@ -64,18 +94,31 @@ public final class ServeCommand implements Callable<Integer> {
     }, blocking);
     PeerPolicy policy = PeerPolicy.withDefaults(allowUids);
     DaemonServer server = DaemonServer.start(socket, core, policy);
+    TlsListener peers;
+    try {
+      peers = listen == null ? null : TlsListener.start(listen, core, tls);
+    } catch (IOException e) {
+      server.close();
+      throw e;
+    }
     Optional<SdNotify> notify = SdNotify.fromEnvironment();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("ferry: stopping: refusing new migrations, waiting for running ones");
       notify.ifPresent(n -> send(n, "STOPPING=1"));
       core.drain(stopGrace).join();
+      if (peers != null) {
+        peers.close();
+      }
       server.close();
       bus.close();
       blocking.shutdown();
       stopped.countDown();
     }, "ferry-stop"));
     System.err.println("ferry: serving on " + server.socket() + " (uids allowed: " + policy.allowedUids() + ")");
+    if (peers != null) {
+      System.err.println("ferry: serving peers on " + peers.address() + " (mutual TLS, CA " + tls.authority() + ")");
+    }
     notify.ifPresent(n -> send(n, "READY=1"));
     stopped.await();
     return ExitCodes.OK;
