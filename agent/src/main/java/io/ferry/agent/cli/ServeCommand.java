@@ -7,7 +7,10 @@ import io.ferry.agent.daemon.SdNotify;
 import io.ferry.agent.daemon.TlsFiles;
 import io.ferry.agent.daemon.TlsListener;
 import io.ferry.agent.event.EventBus;
+import io.ferry.agent.migration.HostDevices;
+import io.ferry.vfio.PciAddress;
 import io.ferry.vfio.PciDevice;
+import io.ferry.vfio.PrepareRequest;
 import io.ferry.vfio.VfioDevices;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -16,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -91,7 +95,7 @@ public final class ServeCommand implements Callable<Integer> {
         out.add(DevicesCommand.toJson(d));
       }
       return out;
-    }, blocking);
+    }, blocking, vfioDevices(VfioDevices.forHost(journalPath), blocking));
     PeerPolicy policy = PeerPolicy.withDefaults(allowUids);
     DaemonServer server = DaemonServer.start(socket, core, policy);
     TlsListener peers;
@@ -122,6 +126,21 @@ public final class ServeCommand implements Callable<Integer> {
     notify.ifPresent(n -> send(n, "READY=1"));
     stopped.await();
     return ExitCodes.OK;
+  }
+
+  /** Incoming migrations bind the devices they name through the vfio module, off the event loops. */
+  private static HostDevices vfioDevices(VfioDevices vfio, ExecutorService blocking) {
+    return new HostDevices() {
+      @Override
+      public CompletableFuture<Void> prepare(String pciAddress) {
+        return vfio.prepareAsync(PrepareRequest.of(PciAddress.parse(pciAddress)), blocking).thenApply(d -> null);
+      }
+
+      @Override
+      public CompletableFuture<Void> release(String pciAddress) {
+        return vfio.releaseAsync(PciAddress.parse(pciAddress), blocking).thenApply(d -> null);
+      }
+    };
   }
 
   private static void send(SdNotify n, String state) {

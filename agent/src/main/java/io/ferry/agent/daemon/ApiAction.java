@@ -1,6 +1,7 @@
 package io.ferry.agent.daemon;
 
 import io.ferry.agent.plan.MigrationPlan;
+import java.util.Map;
 
 /**
  * Every request the daemon understands, parsed at the HTTP edge (after Firecracker's API): the
@@ -28,6 +29,25 @@ public sealed interface ApiAction {
 
   /** {@code GET /v1/devices}. */
   record ListDevices() implements ApiAction {}
+
+  /**
+   * {@code POST /v1/incoming} (a peer asks this host to be a migration's destination): prepare
+   * the plan's devices, check the destination QEMU, start {@code migrate-incoming}.
+   */
+  record CreateIncoming(MigrationPlan plan) implements ApiAction {}
+
+  /** {@code POST /v1/incoming/{id}/plug}: device_add into the paused destination, per device. */
+  record PlugIncoming(String id, Map<String, Map<String, Object>> devices) implements ApiAction {
+    public PlugIncoming {
+      devices = Map.copyOf(devices);
+    }
+  }
+
+  /** {@code POST /v1/incoming/{id}/commit}: cont, RESUME, announce-self. */
+  record CommitIncoming(String id) implements ApiAction {}
+
+  /** {@code POST /v1/incoming/{id}/abort}: quit the uncommitted destination, release its devices. */
+  record AbortIncoming(String id) implements ApiAction {}
 
   /** {@code GET /healthz}. */
   record Health() implements ApiAction {}

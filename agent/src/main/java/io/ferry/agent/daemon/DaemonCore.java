@@ -1,6 +1,8 @@
 package io.ferry.agent.daemon;
 
 import io.ferry.agent.event.EventBus;
+import io.ferry.agent.migration.HostDevices;
+import io.ferry.agent.migration.Incomings;
 import io.ferry.agent.migration.Migration;
 import io.ferry.agent.migration.MigrationOutcome;
 import io.ferry.agent.migration.MigrationRefusedException;
@@ -30,6 +32,7 @@ public final class DaemonCore {
   private final Migrator migrator;
   private final DeviceLister devices;
   private final Executor blocking;
+  private final IncomingEndpoints incoming;
   private final DaemonMetrics metrics = new DaemonMetrics();
   private final Object lock = new Object();
   // Guarded by lock; insertion order = start order.
@@ -40,10 +43,18 @@ public final class DaemonCore {
    * @param blocking where device discovery (sysfs reads) runs; not a Netty event loop
    */
   public DaemonCore(EventBus bus, DeviceLister devices, Executor blocking) {
+    this(bus, devices, blocking, HostDevices.none());
+  }
+
+  /**
+   * @param hostDevices binds the passthrough devices an incoming migration names ({@code host})
+   */
+  public DaemonCore(EventBus bus, DeviceLister devices, Executor blocking, HostDevices hostDevices) {
     this.bus = bus;
     this.migrator = new Migrator(bus);
     this.devices = devices;
     this.blocking = blocking;
+    this.incoming = new IncomingEndpoints(new Incomings(bus, hostDevices));
   }
 
   public EventBus bus() {
@@ -69,6 +80,9 @@ public final class DaemonCore {
         return CompletableFuture.supplyAsync(this::devices, blocking);
       } else if (action instanceof ApiAction.Health) {
         return CompletableFuture.completedFuture(ApiResponse.json(200, health()));
+      } else if (action instanceof ApiAction.CreateIncoming || action instanceof ApiAction.PlugIncoming
+          || action instanceof ApiAction.CommitIncoming || action instanceof ApiAction.AbortIncoming) {
+        return incoming.handle(action);
       } else if (action instanceof ApiAction.Metrics) {
         return CompletableFuture.completedFuture(ApiResponse.text(metrics.render(this::running)));
       }
