@@ -8,6 +8,7 @@ import io.ferry.agent.daemon.TlsFiles;
 import io.ferry.agent.daemon.TlsListener;
 import io.ferry.agent.event.EventBus;
 import io.ferry.agent.migration.HostDevices;
+import io.ferry.agent.peer.PeerClient;
 import io.ferry.vfio.PciAddress;
 import io.ferry.vfio.PciDevice;
 import io.ferry.vfio.PrepareRequest;
@@ -89,18 +90,20 @@ public final class ServeCommand implements Callable<Integer> {
       return t;
     });
     EventBus bus = new EventBus();
+    // The same identity calls peers: a destination daemon checks it against its own --tls-ca.
+    PeerClient peers = tls == null ? null : new PeerClient(tls.clientContext());
     DaemonCore core = new DaemonCore(bus, () -> {
       List<java.util.Map<String, Object>> out = new ArrayList<>();
       for (PciDevice d : VfioDevices.forHost(journalPath).list()) {
         out.add(DevicesCommand.toJson(d));
       }
       return out;
-    }, blocking, vfioDevices(VfioDevices.forHost(journalPath), blocking));
+    }, blocking, vfioDevices(VfioDevices.forHost(journalPath), blocking), peers);
     PeerPolicy policy = PeerPolicy.withDefaults(allowUids);
     DaemonServer server = DaemonServer.start(socket, core, policy);
-    TlsListener peers;
+    TlsListener peerListener;
     try {
-      peers = listen == null ? null : TlsListener.start(listen, core, tls);
+      peerListener = listen == null ? null : TlsListener.start(listen, core, tls);
     } catch (IOException e) {
       server.close();
       throw e;
@@ -111,6 +114,9 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("ferry: stopping: refusing new migrations, waiting for running ones");
       notify.ifPresent(n -> send(n, "STOPPING=1"));
       core.drain(stopGrace).join();
+      if (peerListener != null) {
+        peerListener.close();
+      }
       if (peers != null) {
         peers.close();
       }
@@ -120,8 +126,8 @@ public final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "ferry-stop"));
     System.err.println("ferry: serving on " + server.socket() + " (uids allowed: " + policy.allowedUids() + ")");
-    if (peers != null) {
-      System.err.println("ferry: serving peers on " + peers.address() + " (mutual TLS, CA " + tls.authority() + ")");
+    if (peerListener != null) {
+      System.err.println("ferry: serving peers on " + peerListener.address() + " (mutual TLS, CA " + tls.authority() + ")");
     }
     notify.ifPresent(n -> send(n, "READY=1"));
     stopped.await();

@@ -7,6 +7,7 @@ import io.ferry.agent.migration.Migration;
 import io.ferry.agent.migration.MigrationOutcome;
 import io.ferry.agent.migration.MigrationRefusedException;
 import io.ferry.agent.migration.Migrator;
+import io.ferry.agent.peer.PeerClient;
 import io.ferry.agent.plan.MigrationPlan;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ public final class DaemonCore {
   private final DeviceLister devices;
   private final Executor blocking;
   private final IncomingEndpoints incoming;
+  private final PeerClient peers;
   private final DaemonMetrics metrics = new DaemonMetrics();
   private final Object lock = new Object();
   // Guarded by lock; insertion order = start order.
@@ -43,15 +45,19 @@ public final class DaemonCore {
    * @param blocking where device discovery (sysfs reads) runs; not a Netty event loop
    */
   public DaemonCore(EventBus bus, DeviceLister devices, Executor blocking) {
-    this(bus, devices, blocking, HostDevices.none());
+    this(bus, devices, blocking, HostDevices.none(), null);
   }
 
   /**
    * @param hostDevices binds the passthrough devices an incoming migration names ({@code host})
+   * @param peers the mutual-TLS client for plans whose destination is a peer agent; null if this
+   *     daemon has no TLS identity (such plans are then refused)
    */
-  public DaemonCore(EventBus bus, DeviceLister devices, Executor blocking, HostDevices hostDevices) {
+  public DaemonCore(EventBus bus, DeviceLister devices, Executor blocking, HostDevices hostDevices,
+      PeerClient peers) {
     this.bus = bus;
-    this.migrator = new Migrator(bus);
+    this.peers = peers;
+    this.migrator = new Migrator(bus, peers);
     this.devices = devices;
     this.blocking = blocking;
     this.incoming = new IncomingEndpoints(new Incomings(bus, hostDevices));
@@ -116,6 +122,11 @@ public final class DaemonCore {
   }
 
   private ApiResponse start(MigrationPlan plan) {
+    if (plan.destination().agent().isPresent() && peers == null) {
+      throw new ApiException(400, "no_peer_tls", "the plan's destination is the peer agent "
+          + plan.destination().agent().get() + ", but this daemon was started without --tls-cert,"
+          + " --tls-key and --tls-ca, so it cannot reach it");
+    }
     Migration migration;
     synchronized (lock) {
       if (draining) {
@@ -181,6 +192,7 @@ public final class DaemonCore {
     out.put("state", o == null ? "running" : "finished");
     out.put("phase", o == null ? m.phase().name() : "DONE");
     out.put("source", m.plan().source().qmp().toString());
+    m.plan().destination().agent().ifPresent(agent -> out.put("destinationAgent", agent.toString()));
     if (o != null) {
       out.put("result", o.result().name());
       if (o.reason() != null) {

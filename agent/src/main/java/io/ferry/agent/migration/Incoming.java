@@ -164,15 +164,23 @@ public final class Incoming {
           finish(Result.SUCCEEDED, null, Map.of("destination", "running", "resumedAtMicros", at));
           return at;
         })
-        .whenComplete((at, error) -> {
+        .handle((at, error) -> {
           boolean committed;
           synchronized (this) {
             committed = state == State.COMMITTED;
           }
-          if (error != null && committed) {
-            finish(Result.FAILED, "after cont: " + Errors.message(error), Map.of("committed", true));
-          }
           end(null);
+          if (error == null) {
+            return at;
+          }
+          if (committed) {
+            finish(Result.FAILED, "after cont: " + Errors.message(error), Map.of("committed", true));
+            throw new IncomingException(Kind.FAILED, "commit_unconfirmed",
+                "cont was accepted, then: " + Errors.message(error));
+          }
+          // The caller may abort now: nothing here ran the guest.
+          throw new IncomingException(Kind.FAILED, "not_committed",
+              "the destination did not commit: " + Errors.message(error));
         });
   }
 

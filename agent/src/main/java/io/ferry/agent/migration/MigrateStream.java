@@ -43,9 +43,7 @@ final class MigrateStream {
     Duration total = ctx.plan.timeouts().migration().plus(ctx.plan.timeouts().unplug());
     CompletableFuture<QmpEvent> sourceFinal =
         ctx.source.awaitEvent(QmpEvents.migrationStatus(SOURCE_FINAL), total.plus(DESTINATION_SETTLE));
-    CompletableFuture<QmpEvent> destinationFinal =
-        ctx.destination.awaitEvent(
-            QmpEvents.migrationStatus(Set.of("completed", "failed")), total.plus(DESTINATION_SETTLE));
+    CompletableFuture<String> destinationFinal = ctx.destination.loadStatus(total.plus(DESTINATION_SETTLE));
     CompletableFuture<QmpEvent> sourceActive =
         ctx.source.awaitEvent(
             QmpEvents.migrationStatus(Set.of("active", "completed", "failed", "cancelled")),
@@ -53,7 +51,7 @@ final class MigrateStream {
     String uri = ctx.plan.uri().toQemuUri();
 
     CompletableFuture<Void> started =
-        ctx.waitOn(ctx.destination.migrateIncoming(uri))
+        ctx.destination.listen(uri)
             .thenCompose(
                 v -> {
                   ctx.migrationStarted = true;
@@ -79,8 +77,8 @@ final class MigrateStream {
             info ->
                 ctx.bounded(ctx.waitOn(destinationFinal), DESTINATION_SETTLE, "the destination's load")
                     .thenApply(
-                        event -> {
-                          if (!"completed".equals(QmpEvents.migrationStatusOf(event))) {
+                        status -> {
+                          if (!"completed".equals(status)) {
                             throw new PhaseFailure(
                                 Phase.MIGRATE, "the destination failed to load the migration stream");
                           }

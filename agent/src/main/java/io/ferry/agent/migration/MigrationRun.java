@@ -70,15 +70,13 @@ final class MigrationRun {
 
   private CompletableFuture<Void> connect() {
     CompletableFuture<QmpClient> source = QmpClient.connect(ctx.plan.source().qmp());
-    CompletableFuture<QmpClient> destination = QmpClient.connect(ctx.plan.destination().qmp());
+    CompletableFuture<Void> destination = ctx.destination.open();
     CompletableFuture<Void> both =
         source.thenCombine(
             destination,
             (src, dst) -> {
               ctx.source = src;
-              ctx.destination = dst;
               taps.add(QemuEventTap.attach(ctx, Side.SOURCE, src));
-              taps.add(QemuEventTap.attach(ctx, Side.DESTINATION, dst));
               return null;
             });
     return ctx.bounded(ctx.waitOn(both), CONNECT_TIMEOUT, "connecting to both monitors")
@@ -86,7 +84,7 @@ final class MigrationRun {
             error -> {
               // Whichever side did connect (now or later) is closed: nothing is left open.
               source.thenAccept(QmpClient::close);
-              destination.thenAccept(QmpClient::close);
+              destination.thenRun(ctx.destination::close);
               throw new PhaseFailure(Phase.PREFLIGHT, Errors.message(error), error);
             });
   }
@@ -119,8 +117,8 @@ final class MigrationRun {
   /** The safe order: plug into the paused destination, and commit only if nothing vital failed. */
   private CompletableFuture<MigrationOutcome.Draft> replugThenCommit() {
     enter(Phase.REPLUG);
-    return new Replug(ctx)
-        .plug(Side.DESTINATION, ctx.destination, destinationDevices(), ctx.plan.timeouts().replug(), true)
+    return ctx.destination
+        .plug(destinationDevices(), ctx.plan.timeouts().replug(), true)
         .thenCompose(
             results -> {
               if (ctx.cancelRequested.isDone()) {
@@ -156,13 +154,7 @@ final class MigrationRun {
         .thenCompose(
             resumedAt -> {
               enter(Phase.REPLUG);
-              return new Replug(ctx)
-                  .plug(
-                      Side.DESTINATION,
-                      ctx.destination,
-                      destinationDevices(),
-                      ctx.plan.timeouts().replug(),
-                      false);
+              return ctx.destination.plug(destinationDevices(), ctx.plan.timeouts().replug(), false);
             })
         .thenApply(
             results -> {
@@ -208,11 +200,7 @@ final class MigrationRun {
         device ->
             failoverNegotiated.put(
                 device.id(),
-                ctx.destination.awaitEvent(
-                    e ->
-                        e.name().equals("FAILOVER_NEGOTIATED")
-                            && standbyOf(device.id()).equals(QmpEvents.deviceOf(e)),
-                    horizon)));
+                ctx.destination.failoverNegotiated(standbyOf(device.id()), horizon)));
   }
 
   private String standbyOf(String primary) {
@@ -226,24 +214,10 @@ final class MigrationRun {
    */
   private CompletableFuture<Long> commit() {
     enter(Phase.COMMIT);
-    CompletableFuture<QmpEvent> resumed =
-        ctx.destination.awaitEvent(QmpEvents.named("RESUME"), RESUME_TIMEOUT);
-    // Once cont is accepted the guest runs on the destination: from here there is no way back.
-    return ctx.waitOn(ctx.destination.cont())
-        .thenRun(() -> committed = true)
-        .thenCompose(v -> ctx.withDeadline(ctx.waitOn(resumed), RESUME_TIMEOUT, "the destination's RESUME"))
+    return ctx.waitOn(ctx.destination.commit(() -> committed = true))
         .thenApply(
-            event -> {
-              long at = event.timestamp().epochMicros();
+            at -> {
               ctx.timeline.destinationResumed(at);
-              // Tell the network where the guest is now; a failure costs only convergence time.
-              ctx.destination
-                  .announceSelf()
-                  .exceptionally(
-                      error -> {
-                        ctx.events.warning(Phase.COMMIT, null, "announce-self failed: " + Errors.message(error), Map.of());
-                        return null;
-                      });
               return at;
             });
   }
@@ -282,9 +256,16 @@ final class MigrationRun {
           new MigrationOutcome.Draft(Result.FAILED, "after the commit: " + reason, state));
     }
     if (ctx.phase == Phase.PREFLIGHT) {
-      // Nothing was changed yet: there is nothing to roll back, and nothing must be touched.
-      return CompletableFuture.completedFuture(
-          new MigrationOutcome.Draft(Result.ROLLED_BACK, reason, Map.of("changed", false)));
+      // Nothing was changed on the source: nothing to roll back there, and nothing is touched.
+      // A peer destination may have been asked to prepare (an answer lost, or a cancel): it is
+      // told to abort, which it ignores if it never prepared anything.
+      return ctx.destination.discard(false)
+          .handle((where, abortError) -> {
+            Map<String, Object> state = new LinkedHashMap<>();
+            state.put("changed", false);
+            state.put("destination", abortError == null ? where : "abort failed: " + Errors.message(abortError));
+            return new MigrationOutcome.Draft(Result.ROLLED_BACK, reason, state);
+          });
     }
     enter(Phase.ROLLBACK);
     return new Rollback(ctx).run(reason);
@@ -356,9 +337,7 @@ final class MigrationRun {
     if (ctx.source != null) {
       ctx.source.close();
     }
-    if (ctx.destination != null) {
-      ctx.destination.close();
-    }
+    ctx.destination.close();
     return outcome;
   }
 

@@ -2,6 +2,7 @@ package io.ferry.agent.migration;
 
 import io.ferry.agent.event.EventSink;
 import io.ferry.agent.event.Result;
+import io.ferry.agent.peer.PeerClient;
 import io.ferry.agent.plan.MigrationPlan;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,10 +15,21 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Migrator {
   private final EventSink events;
+  private final PeerClient peers;
   private final Map<Path, String> sourcesInFlight = new ConcurrentHashMap<>();
 
+  /** A migrator for local destinations only. */
   public Migrator(EventSink events) {
+    this(events, null);
+  }
+
+  /**
+   * @param peers the client for plans whose destination names an {@code agent} (mutual TLS), or
+   *     null if this migrator has none (such plans are then refused)
+   */
+  public Migrator(EventSink events, PeerClient peers) {
     this.events = events;
+    this.peers = peers;
   }
 
   /**
@@ -26,6 +38,11 @@ public final class Migrator {
    * @throws MigrationRefusedException if the plan's source is already being migrated
    */
   public Migration start(MigrationPlan plan) {
+    if (plan.destination().agent().isPresent() && peers == null) {
+      throw new MigrationRefusedException("the plan's destination is a peer agent ("
+          + plan.destination().agent().get() + "), but no TLS client is configured to reach it"
+          + " (ferry serve --tls-cert, --tls-key, --tls-ca)");
+    }
     Path source = plan.source().qmp().toAbsolutePath().normalize();
     String running = sourcesInFlight.putIfAbsent(source, plan.id());
     if (running != null) {
@@ -33,6 +50,9 @@ public final class Migrator {
           "source " + source + " is already being migrated by migration " + running);
     }
     RunContext ctx = new RunContext(plan, new RunEvents(plan.id(), events));
+    ctx.destination = plan.destination().agent().isPresent()
+        ? new PeerDestination(ctx, peers, plan.destination().agent().get())
+        : new LocalDestination(ctx);
     MigrationRun run = new MigrationRun(ctx);
     CompletableFuture<MigrationOutcome> outcome;
     try {

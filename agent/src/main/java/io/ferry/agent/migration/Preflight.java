@@ -29,9 +29,9 @@ final class Preflight {
 
   CompletableFuture<Void> run() {
     CompletableFuture<VmStatus> sourceStatus = ctx.waitOn(ctx.source.queryStatus());
-    CompletableFuture<VmStatus> destinationStatus = ctx.waitOn(ctx.destination.queryStatus());
+    CompletableFuture<String> destinationProblem = ctx.destination.problem();
     return sourceStatus
-        .thenCombine(destinationStatus, this::checkStates)
+        .thenCombine(destinationProblem, this::checkStates)
         .thenCompose(v -> ctx.waitOn(ctx.source.queryPci()))
         .thenCompose(this::readSourceDevices)
         .thenCompose(v -> ctx.waitOn(ctx.source.queryMigrate()))
@@ -39,16 +39,13 @@ final class Preflight {
         .thenCompose(v -> configure());
   }
 
-  private Void checkStates(VmStatus source, VmStatus destination) {
+  private Void checkStates(VmStatus source, String destinationProblem) {
     List<String> problems = new ArrayList<>();
     if (!source.running()) {
       problems.add("the source VM is not running (status " + source.status() + ")");
     }
-    if (!"inmigrate".equals(destination.status())) {
-      problems.add(
-          "the destination is not waiting for an incoming migration (status "
-              + destination.status()
-              + "; start it with -S -incoming defer)");
+    if (destinationProblem != null) {
+      problems.add(destinationProblem);
     }
     if (!problems.isEmpty()) {
       throw new PhaseFailure(Phase.PREFLIGHT, String.join("; ", problems));
@@ -140,14 +137,10 @@ final class Preflight {
     capabilities.put("events", true); // MIGRATION events drive the state machine: always on
     Map<String, Object> parameters = new LinkedHashMap<>(ctx.plan.migration().parameters());
     parameters.putIfAbsent("max-bandwidth", UNCAPPED_BANDWIDTH);
-    return CompletableFuture.allOf(
-            ctx.waitOn(ctx.source.migrateSetCapabilities(capabilities)),
-            ctx.waitOn(ctx.destination.migrateSetCapabilities(capabilities)))
-        .thenCompose(
-            v ->
-                CompletableFuture.allOf(
-                    ctx.waitOn(ctx.source.migrateSetParameters(parameters)),
-                    ctx.waitOn(ctx.destination.migrateSetParameters(parameters))))
+    return ctx.waitOn(ctx.source.migrateSetCapabilities(capabilities))
+        .thenCompose(v -> ctx.waitOn(ctx.source.migrateSetParameters(parameters)))
+        // Last: a peer destination starts listening here, so nothing may fail after it.
+        .thenCompose(v -> ctx.destination.prepare(capabilities, parameters))
         .thenRun(
             () ->
                 ctx.events.phaseDetail(

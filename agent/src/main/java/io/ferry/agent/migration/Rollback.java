@@ -101,22 +101,9 @@ final class Rollback {
             });
   }
 
-  /** The destination holds (part of) the guest's state but never ran it: it is discarded. */
+  /** The destination holds (part of) the guest's state, or is ready to, but never ran it. */
   private CompletableFuture<Void> discardDestination() {
-    if (!ctx.migrationStarted) {
-      state.put("destination", "untouched");
-      return done();
-    }
-    if (!ctx.destination.isOpen()) {
-      state.put("destination", "gone");
-      return done();
-    }
-    ctx.events.step(Phase.ROLLBACK, "quit-destination", Map.of());
-    CompletableFuture<Throwable> gone = ctx.destination.disconnected();
-    return ctx.waitOn(ctx.destination.quit())
-        .handle((v, error) -> null)
-        .thenCompose(v -> ctx.waitOn(RunContext.copy(gone)).completeOnTimeout(null, QUIT_GRACE.toMillis(), TimeUnit.MILLISECONDS))
-        .thenAccept(v -> state.put("destination", ctx.destination.isOpen() ? "still-running" : "quit"));
+    return ctx.destination.discard(ctx.migrationStarted).thenAccept(where -> state.put("destination", where));
   }
 
   private CompletableFuture<Void> resumeSource() {
