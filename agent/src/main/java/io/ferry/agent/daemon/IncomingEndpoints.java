@@ -1,6 +1,5 @@
 package io.ferry.agent.daemon;
 
-import io.ferry.agent.migration.Incoming;
 import io.ferry.agent.migration.IncomingException;
 import io.ferry.agent.migration.Incomings;
 import io.ferry.agent.migration.PlugResult;

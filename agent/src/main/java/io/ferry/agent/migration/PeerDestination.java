@@ -143,9 +143,7 @@ final class PeerDestination implements Destination {
         .handle((reply, error) -> {
           if (error == null && reply.ok()) {
             pointOfNoReturn.run();
-            long at = reply.json().path("resumedAtMicros").asLong();
-            ctx.timeline.destinationResumed(at);
-            return at;
+            return reply.json().path("resumedAtMicros").asLong();
           }
           String code = error == null ? reply.json().path("error").path("code").asText() : "";
           if (!NOT_COMMITTED.contains(code)) {
