@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the ferry daemon: an HTTP/1.1 JSON API on a unix socket (see README, 'Running the daemon').",
+      "Runs the ferry daemon: an HTTP/1.1 JSON API on a unix socket (see README, 'Running the daemon'),",
+      "and with --listen also on TCP for peer daemons, behind mutual TLS.",
       "SIGTERM stops it gracefully: new migrations are refused (503), running ones get --stop-grace",
       "to end, then are cancelled (rolled back before the commit); then it exits."
     })
@@ -83,6 +84,17 @@ public final class ServeCommand implements Callable<Integer> {
           + " give --tls-cert, --tls-key and --tls-ca too");
       return ExitCodes.INVALID;
     }
+    // Bad TLS files are refused before anything starts (no socket, no listener).
+    io.netty.handler.ssl.SslContext clientTls;
+    try {
+      clientTls = tls == null ? null : tls.clientContext();
+      if (listen != null) {
+        tls.serverContext();
+      }
+    } catch (IOException e) {
+      System.err.println("ferry serve: " + e.getMessage());
+      return ExitCodes.INVALID;
+    }
     Path journalPath = journal.path();
     ExecutorService blocking = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "ferry-blocking");
@@ -91,7 +103,7 @@ public final class ServeCommand implements Callable<Integer> {
     });
     EventBus bus = new EventBus();
     // The same identity calls peers: a destination daemon checks it against its own --tls-ca.
-    PeerClient peers = tls == null ? null : new PeerClient(tls.clientContext());
+    PeerClient peers = clientTls == null ? null : new PeerClient(clientTls);
     DaemonCore core = new DaemonCore(bus, () -> {
       List<java.util.Map<String, Object>> out = new ArrayList<>();
       for (PciDevice d : VfioDevices.forHost(journalPath).list()) {
@@ -106,7 +118,13 @@ public final class ServeCommand implements Callable<Integer> {
       peerListener = listen == null ? null : TlsListener.start(listen, core, tls);
     } catch (IOException e) {
       server.close();
-      throw e;
+      if (peers != null) {
+        peers.close();
+      }
+      bus.close();
+      blocking.shutdown();
+      System.err.println("ferry serve: " + e.getMessage());
+      return ExitCodes.ERROR;
     }
     Optional<SdNotify> notify = SdNotify.fromEnvironment();
     CountDownLatch stopped = new CountDownLatch(1);

@@ -111,13 +111,18 @@ class MutualTlsTest {
   }
 
   @Test
-  void serveRefusesToListenWithoutAllThreeTlsOptions() throws Exception {
+  void serveRefusesToListenWithoutAllThreeTlsOptionsAndUnreadableTlsFiles() throws Exception {
     Reply noTls = serve("--listen", "127.0.0.1:0");
     assertThat(noTls.exit()).isEqualTo(2);
     assertThat(noTls.body()).contains("mutual TLS only").contains("--tls-cert, --tls-key and --tls-ca");
     Reply partial = serve("--listen", "127.0.0.1:0", "--tls-cert", server.certificate().toString());
     assertThat(partial.exit()).isEqualTo(2);
     assertThat(partial.body()).contains("missing: --tls-key, --tls-ca");
+    Reply unreadable = serve("--tls-cert", dir.resolve("missing.pem").toString(),
+        "--tls-key", server.privateKey().toString(), "--tls-ca", server.authority().toString());
+    assertThat(unreadable.exit()).isEqualTo(2);
+    assertThat(unreadable.body()).contains("missing.pem does not exist or is not readable")
+        .doesNotContain("\tat ");
     assertThat(Files.exists(dir.resolve("never.sock"))).as("nothing was started").isFalse();
   }
 
