@@ -15,6 +15,7 @@ import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.event.ResultDetail;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.migration.HostDevices;
 import io.ferry.nativetests.lab.LabGuest;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import java.net.ServerSocket;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -96,6 +98,68 @@ class IncomingEndpointsTest {
     } finally {
       blocking.shutdown();
     }
+  }
+
+  @Test
+  void theDevicesAnIncomingBindsAreReleasedByItsAbortAndByAFailedPrepare() throws Exception {
+    ExecutorService blocking = Executors.newCachedThreadPool();
+    // The host side of VFIO (sysfs binds) is the vfio module's, tested on a real kernel there;
+    // here it records what the incoming asks of it, and refuses one address.
+    List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    HostDevices devices = new HostDevices() {
+      @Override
+      public CompletableFuture<Void> prepare(String pciAddress) {
+        calls.add("prepare " + pciAddress);
+        return pciAddress.equals("0000:00:09.0")
+            ? CompletableFuture.failedFuture(new IllegalStateException(pciAddress + " is in use"))
+            : CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public CompletableFuture<Void> release(String pciAddress) {
+        calls.add("release " + pciAddress);
+        return CompletableFuture.completedFuture(null);
+      }
+    };
+    LabVm.Builder machine = LabVm.builder("incdev", workDir, LabGuest.image()).rootPorts(2);
+    try (LabVm incoming = machine.copy().name("incdev-dst").incoming(true).start();
+        EventBus bus = new EventBus();
+        DaemonServer server = DaemonServer.start(workDir.resolve("ferry.sock"),
+            new DaemonCore(bus, List::of, blocking, devices, null), PeerPolicy.withDefaults(List.of()))) {
+      Path socket = server.socket();
+      int port;
+      try (ServerSocket free = new ServerSocket(0)) {
+        port = free.getLocalPort();
+      }
+
+      // The second device cannot be bound: the first is released, the QEMU is left untouched.
+      Reply failed = post(socket, "/v1/incoming", vfioPlan("dev-1", incoming.agentQmpSocket(), port, "0000:00:09.0"));
+      assertThat(failed.status()).as(failed.body()).isEqualTo(502);
+      assertThat(failed.body()).contains("0000:00:09.0 is in use");
+      assertThat(calls).containsExactly("prepare 0000:00:08.0", "prepare 0000:00:09.0", "release 0000:00:08.0");
+      assertThat(incoming.qmp().join().queryStatus().join().status()).isEqualTo("inmigrate");
+      calls.clear();
+
+      Reply created = post(socket, "/v1/incoming", vfioPlan("dev-2", incoming.agentQmpSocket(), port, "0000:00:0a.0"));
+      assertThat(created.status()).as(created.body()).isEqualTo(201);
+      assertThat(JSON.readTree(created.body()).path("prepared").toString())
+          .isEqualTo("[\"0000:00:08.0\",\"0000:00:0a.0\"]");
+      Reply aborted = post(socket, "/v1/incoming/dev-2/abort", null);
+      assertThat(aborted.status()).as(aborted.body()).isEqualTo(200);
+      assertThat(calls).containsExactly("prepare 0000:00:08.0", "prepare 0000:00:0a.0",
+          "release 0000:00:08.0", "release 0000:00:0a.0");
+      assertThat(incoming.onExit().get(30, TimeUnit.SECONDS)).isNotNull();
+    } finally {
+      blocking.shutdown();
+    }
+  }
+
+  private static String vfioPlan(String id, Path destinationQmp, int port, String secondHost) {
+    return "{\"id\": \"" + id + "\", \"source\": {\"qmp\": \"/run/elsewhere/src.qmp\"},"
+        + " \"destination\": {\"agent\": \"https://127.0.0.1:7443\", \"qmp\": \"" + destinationQmp + "\"},"
+        + " \"uri\": \"tcp:127.0.0.1:" + port + "\", \"devices\": ["
+        + "{\"id\": \"hostdev0\", \"destination\": {\"driver\": \"vfio-pci\", \"host\": \"0000:00:08.0\"}},"
+        + "{\"id\": \"hostdev1\", \"destination\": {\"driver\": \"vfio-pci\", \"host\": \"" + secondHost + "\"}}]}";
   }
 
   private static boolean portTaken(int port) {
