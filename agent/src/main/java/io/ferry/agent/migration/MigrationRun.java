@@ -90,6 +90,11 @@ final class MigrationRun {
   }
 
   private CompletableFuture<MigrationOutcome.Draft> forward() {
+    if (ctx.cancelRequested.isDone()) {
+      // PREFLIGHT's reads are not cancellable, so a cancel may be waiting here: honour it before
+      // the first change (a device_del sent now could not be withdrawn by the rollback).
+      return CompletableFuture.failedFuture(new MigrationCancelledException(Phase.PREFLIGHT.name()));
+    }
     enter(Phase.UNPLUG);
     if (ctx.plan.mode() == Mode.FAILOVER) {
       registerFailoverNegotiation();
