@@ -137,10 +137,13 @@ final class Preflight {
     capabilities.put("events", true); // MIGRATION events drive the state machine: always on
     Map<String, Object> parameters = new LinkedHashMap<>(ctx.plan.migration().parameters());
     parameters.putIfAbsent("max-bandwidth", UNCAPPED_BANDWIDTH);
-    return ctx.waitOn(ctx.source.migrateSetCapabilities(capabilities))
-        .thenCompose(v -> ctx.waitOn(ctx.source.migrateSetParameters(parameters)))
-        // Last: a peer destination starts listening here, so nothing may fail after it.
-        .thenCompose(v -> ctx.destination.prepare(capabilities, parameters))
+    CompletableFuture<Void> source =
+        ctx.waitOn(ctx.source.migrateSetCapabilities(capabilities))
+            .thenCompose(v -> ctx.waitOn(ctx.source.migrateSetParameters(parameters)));
+    // Both sides at once. allOf waits for both even if one fails, so a failure is handled only
+    // once a peer destination has answered (its abort then finds what it prepared).
+    CompletableFuture<Void> destination = ctx.destination.prepare(capabilities, parameters);
+    return CompletableFuture.allOf(source, destination)
         .thenRun(
             () ->
                 ctx.events.phaseDetail(
