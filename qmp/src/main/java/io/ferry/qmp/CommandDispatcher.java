@@ -21,6 +21,8 @@ final class CommandDispatcher {
   private final ArrayDeque<PendingCommand> queued = new ArrayDeque<>();
   private int inBandOnWire;
   private QmpDisconnectedException closed;
+  // Written from any thread by QmpClient.observeRoundTrips, read on the event loop.
+  private volatile QmpRoundTripListener roundTrips = QmpRoundTripListener.NONE;
 
   CommandDispatcher(QmpChannel channel, int maxInFlight) {
     this.channel = channel;
@@ -44,6 +46,10 @@ final class CommandDispatcher {
     }
   }
 
+  void observeRoundTrips(QmpRoundTripListener listener) {
+    this.roundTrips = listener;
+  }
+
   int inBandOnWire() {
     return inBandOnWire;
   }
@@ -55,6 +61,7 @@ final class CommandDispatcher {
   void onReturn(JsonNode id, JsonNode value) {
     PendingCommand command = take(id);
     if (command != null) {
+      report(command, false);
       command.future.complete(value);
     }
   }
@@ -62,6 +69,7 @@ final class CommandDispatcher {
   void onError(JsonNode id, String errorClass, String description) {
     PendingCommand command = take(id);
     if (command != null) {
+      report(command, true);
       command.future.completeExceptionally(
           new QmpCommandException(command.command(), errorClass, description));
     }
@@ -85,8 +93,17 @@ final class CommandDispatcher {
     inBandOnWire = 0;
   }
 
+  private void report(PendingCommand command, boolean error) {
+    try {
+      roundTrips.roundTrip(command.command(), System.nanoTime() - command.sentNanos, error);
+    } catch (RuntimeException e) {
+      // An observer's bug must not cost the caller its reply.
+    }
+  }
+
   private void send(PendingCommand command) {
     awaitingReply.put(command.id(), command);
+    command.sentNanos = System.nanoTime();
     if (!command.oob()) {
       inBandOnWire++;
     }

@@ -14,6 +14,8 @@ final class PendingCommand {
   final long deadlineNanos;
   final CompletableFuture<JsonNode> future = new CompletableFuture<>();
   ScheduledFuture<?> timer;
+  /** When the command went to the socket (System.nanoTime), for the round trip. */
+  long sentNanos;
 
   PendingCommand(QmpRequest request, int fd, long deadlineNanos) {
     this.request = request;

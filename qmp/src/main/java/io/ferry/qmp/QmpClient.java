@@ -68,13 +68,24 @@ public final class QmpClient implements AutoCloseable {
    * Fails with {@link QmpTimeoutException} if all that takes longer than the connect timeout.
    */
   public static CompletableFuture<QmpClient> connect(Path socket, QmpOptions options) {
+    return connect(socket, options, QmpIoThread.next());
+  }
+
+  /**
+   * Same, with the connection served by {@code ioThread}: its replies and events are handled,
+   * and the futures it returns are completed, on that thread.
+   */
+  public static CompletableFuture<QmpClient> connect(
+      Path socket, QmpOptions options, QmpIoThread ioThread) {
     Objects.requireNonNull(socket, "socket");
     Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(ioThread, "ioThread");
     long deadline = System.nanoTime() + options.connectTimeout().toNanos();
     AtomicReference<QmpClient> created = new AtomicReference<>();
     CompletableFuture<QmpClient> result =
         QmpChannel.connect(
                 socket,
+                ioThread.loop(),
                 options.connectTimeout(),
                 options.maxFrameBytes(),
                 qmpChannel -> {
@@ -98,8 +109,8 @@ public final class QmpClient implements AutoCloseable {
                 });
     CompletableFuture<QmpClient> bounded = new CompletableFuture<>();
     var timer =
-        QmpEventLoop.group()
-            .next()
+        ioThread
+            .loop()
             .schedule(
             () -> {
               if (bounded.completeExceptionally(
@@ -164,6 +175,14 @@ public final class QmpClient implements AutoCloseable {
    */
   public CompletableFuture<Throwable> disconnected() {
     return disconnected.copy(); // a copy: callers cannot complete the real one
+  }
+
+  /**
+   * Reports every command's round trip from now on to {@code listener} (replacing any earlier
+   * one); {@link QmpRoundTripListener#NONE} stops it. For metrics: the client keeps no figures.
+   */
+  public void observeRoundTrips(QmpRoundTripListener listener) {
+    dispatcher.observeRoundTrips(Objects.requireNonNull(listener, "listener"));
   }
 
   // ---------------------------------------------------------------------------- generic commands

@@ -56,6 +56,48 @@ class QmpClientReplayTest {
   }
 
   @Test
+  void twoConnectionsOnOneIoThreadCompleteTheirRepliesOnThatThread() throws Exception {
+    QmpIoThread ioThread = QmpIoThread.next();
+    try (ReplayServer other = ReplayServer.replay("basic")) {
+      server = ReplayServer.replay("basic");
+      client = QmpClient.connect(server.socket(), QmpOptions.defaults(), ioThread).get(5, SECONDS);
+      QmpClient second = QmpClient.connect(other.socket(), QmpOptions.defaults(), ioThread).get(5, SECONDS);
+      try {
+        List<Thread> completedOn = new CopyOnWriteArrayList<>();
+        List<Boolean> onTheChosenThread = new CopyOnWriteArrayList<>();
+        for (QmpClient each : List.of(client, second)) {
+          // The I/O thread is held until the callback is registered, so the reply cannot be
+          // handled (and the future completed on this thread) before it.
+          CountDownLatch registered = new CountDownLatch(1);
+          ioThread.loop().execute(() -> awaitQuietly(registered));
+          CompletableFuture<Void> recorded =
+              each.queryStatus()
+                  .thenRun(
+                      () -> {
+                        completedOn.add(Thread.currentThread());
+                        onTheChosenThread.add(ioThread.isCurrent());
+                      });
+          registered.countDown();
+          recorded.get(5, SECONDS);
+        }
+        assertThat(onTheChosenThread).containsExactly(true, true);
+        assertThat(completedOn.get(0)).isSameAs(completedOn.get(1));
+        assertThat(ioThread.isCurrent()).as("the test thread is not an I/O thread").isFalse();
+      } finally {
+        second.close();
+      }
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(5, SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
   void typedCommandsParseRealReplies() throws Exception {
     connect("basic");
     assertThat(client.greeting().major()).isEqualTo(7);

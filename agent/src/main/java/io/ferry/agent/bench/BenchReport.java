@@ -29,12 +29,21 @@ public final class BenchReport {
 
   /** The page for these runs; {@code title} is shown as its heading (escaped). */
   public static String html(String title, List<MigrationRunFigures> runs) {
+    return html(title, runs, Map.of());
+  }
+
+  /**
+   * The page with, when {@code memory} (run number to its memory) is not empty, the agent's
+   * memory per run. With several slots (--parallel) each migration is a row of the timeline.
+   */
+  public static String html(String title, List<MigrationRunFigures> runs, Map<Integer, MemorySampler.RunMemory> memory) {
     StringBuilder page = new StringBuilder();
     page.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
         .append(escape(title))
         .append("</title>\n<style>body{font:13px sans-serif;margin:16px;color:#222}"
             + "h1{font-size:18px}h2{font-size:15px;margin-top:24px}"
-            + ".hist{display:inline-block;margin:4px}text{font:11px sans-serif}</style></head><body>\n")
+            + ".hist{display:inline-block;margin:4px}text{font:11px sans-serif}"
+            + "td,th{padding:2px 10px;text-align:right}</style></head><body>\n")
         .append("<h1>").append(escape(title)).append("</h1>\n")
         .append("<h2>Phase timeline per run (ms from the plan's start)</h2>\n")
         .append(timeline(runs))
@@ -49,6 +58,9 @@ public final class BenchReport {
       });
       page.append("<div class=\"hist\">").append(histogram(name, values)).append("</div>\n");
     });
+    if (!memory.isEmpty()) {
+      page.append(memoryTable(runs, memory));
+    }
     return page.append("</body></html>\n").toString();
   }
 
@@ -62,6 +74,7 @@ public final class BenchReport {
       maxMs = Math.max(maxMs, totalMs(run));
     }
     double scale = (width - labelWidth - 10) / maxMs;
+    boolean parallel = runs.stream().anyMatch(r -> r.slot() > 1);
     int height = runs.size() * runHeight + 60;
     StringBuilder svg = new StringBuilder();
     svg.append(String.format(Locale.ROOT,
@@ -77,7 +90,8 @@ public final class BenchReport {
     int y = 24;
     for (MigrationRunFigures run : runs) {
       Map<Phase, Long> phases = run.figures().phaseDurationsUs();
-      svg.append(text(4, y + lane + 2, "run " + run.run()));
+      String label = label(run, parallel);
+      svg.append(text(4, y + lane + 2, label));
       svg.append(text(4, y + 2 * lane + 2, "src / dst"));
       double at = 0;
       double devicesBackMs = 0;
@@ -89,7 +103,7 @@ public final class BenchReport {
         double ms = us / 1000.0;
         int laneIndex = SOURCE_LANE.contains(phase) ? 0 : 1;
         svg.append(rect(labelWidth + at * scale, y + laneIndex * lane, Math.max(1, ms * scale), lane - 2,
-            COLOURS.getOrDefault(phase, "#000"), String.format(Locale.ROOT, "run %d %s %.1f ms", run.run(), phase, ms)));
+            COLOURS.getOrDefault(phase, "#000"), String.format(Locale.ROOT, "%s %s %.1f ms", label, phase, ms)));
         at += ms;
         if (phase == Phase.REPLUG || phase == Phase.COMMIT) {
           devicesBackMs = at;
@@ -99,7 +113,7 @@ public final class BenchReport {
       if (absence != null) {
         double start = Math.max(0, devicesBackMs - absence);
         svg.append(rect(labelWidth + start * scale, y + 2 * lane, Math.max(1, absence * scale), lane - 2,
-            "#d32f2f", String.format(Locale.ROOT, "run %d device absence %.1f ms", run.run(), absence)));
+            "#d32f2f", String.format(Locale.ROOT, "%s device absence %.1f ms", label, absence)));
       }
       y += runHeight;
     }
@@ -160,6 +174,40 @@ public final class BenchReport {
           String.format(Locale.ROOT, "median %.1f, p95 %.1f, max %.1f", s.median(), s.p95(), s.max())));
     }
     return svg.append("</svg>").toString();
+  }
+
+  /** "run 3", or "run 3 slot 2" when the runs migrated several guests at once. */
+  static String label(MigrationRunFigures run, boolean parallel) {
+    return parallel ? "run " + run.run() + " slot " + run.slot() : "run " + run.run();
+  }
+
+  /**
+   * The agent's memory per run, with the run's ferry overhead median across its migrations, so the
+   * two can be read together as the number of parallel migrations grows.
+   */
+  static String memoryTable(List<MigrationRunFigures> runs, Map<Integer, MemorySampler.RunMemory> memory) {
+    StringBuilder t = new StringBuilder("<h2>Agent memory (VmRSS sampled every ")
+        .append(MemorySampler.EVERY_MS).append(" ms while the run's migrations were in flight; VmHWM at its end)</h2>\n")
+        .append("<table><tr><th>run</th><th>migrations</th><th>median ferry overhead (ms)</th>"
+            + "<th>max VmRSS (MiB)</th><th>VmHWM (MiB)</th></tr>\n");
+    memory.forEach((run, m) -> {
+      List<Double> overhead = new ArrayList<>();
+      int count = 0;
+      for (MigrationRunFigures r : runs) {
+        if (r.run() == run) {
+          count++;
+          Double v = r.millis().get(MigrationRunFigures.OVERHEAD);
+          if (v != null) {
+            overhead.add(v);
+          }
+        }
+      }
+      t.append(String.format(Locale.ROOT,
+          "<tr><td>%d</td><td>%d</td><td>%s</td><td>%.1f</td><td>%.1f</td></tr>%n", run, count,
+          overhead.isEmpty() ? "–" : String.format(Locale.ROOT, "%.2f", Summary.of(overhead).median()),
+          m.maxRssMiB(), m.hwmMiB()));
+    });
+    return t.append("</table>\n").toString();
   }
 
   private static double totalMs(MigrationRunFigures run) {

@@ -47,22 +47,44 @@ public final class BenchResultWriter implements AutoCloseable {
     return directory;
   }
 
+  /** Appends one migration's line. */
   public void run(MigrationRunFigures run) throws IOException {
     runs.write(JSON.writeValueAsString(runJson(run)));
     runs.newLine();
     runs.flush();
   }
 
+  /** Appends one line per migration of the run, each with the run's {@code agentMemory}. */
+  public void run(BenchRun run) throws IOException {
+    for (MigrationRunFigures migration : run.migrations()) {
+      ObjectNode o = runJson(migration);
+      memoryJson(o.putObject("agentMemory"), run.memory());
+      runs.write(JSON.writeValueAsString(o));
+      runs.newLine();
+    }
+    runs.flush();
+  }
+
   /** Writes {@code summary.json}; {@code settings} describes what was measured. */
   public void summary(Map<String, Object> settings, List<MigrationRunFigures> all) throws IOException {
-    ObjectNode root = summaryJson(settings, all);
+    summary(settings, all, Map.of());
+  }
+
+  /**
+   * Writes {@code summary.json}, with {@code agentMemory} (the largest VmRSS and VmHWM over the
+   * runs, and each run's) when {@code memory} (run number to its memory) is not empty.
+   */
+  public void summary(Map<String, Object> settings, List<MigrationRunFigures> all,
+      Map<Integer, MemorySampler.RunMemory> memory) throws IOException {
+    ObjectNode root = summaryJson(settings, all, memory);
     Files.writeString(directory.resolve(SUMMARY),
         JSON.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n");
   }
 
   /** Writes {@code report.html} (see {@link BenchReport}). */
-  public void report(String title, List<MigrationRunFigures> all) throws IOException {
-    Files.writeString(directory.resolve(REPORT), BenchReport.html(title, all), StandardCharsets.UTF_8);
+  public void report(String title, List<MigrationRunFigures> all, Map<Integer, MemorySampler.RunMemory> memory)
+      throws IOException {
+    Files.writeString(directory.resolve(REPORT), BenchReport.html(title, all, memory), StandardCharsets.UTF_8);
   }
 
   /**
@@ -73,6 +95,7 @@ public final class BenchResultWriter implements AutoCloseable {
   static ObjectNode runJson(MigrationRunFigures run) {
     ObjectNode o = JSON.createObjectNode();
     o.put("run", run.run());
+    o.put("slot", run.slot());
     o.put("result", run.result().name());
     ObjectNode ms = o.putObject("ms");
     run.millis().forEach(ms::put);
@@ -81,8 +104,18 @@ public final class BenchResultWriter implements AutoCloseable {
   }
 
   static ObjectNode summaryJson(Map<String, Object> settings, List<MigrationRunFigures> all) {
+    return summaryJson(settings, all, Map.of());
+  }
+
+  /**
+   * {@code runs} counts the runs, {@code migrations} every migration (P per run with {@code
+   * --parallel P}); each figure's statistics are over the migrations.
+   */
+  static ObjectNode summaryJson(Map<String, Object> settings, List<MigrationRunFigures> all,
+      Map<Integer, MemorySampler.RunMemory> memory) {
     ObjectNode root = JSON.createObjectNode();
-    root.put("runs", all.size());
+    root.put("runs", all.stream().mapToInt(MigrationRunFigures::run).distinct().count());
+    root.put("migrations", all.size());
     root.set("settings", JSON.valueToTree(settings));
     ObjectNode ci = root.putObject("medianCi");
     ci.put("method", "distribution-free: order statistics x(j), x(n-j+1) with B ~ Binomial(n, 1/2)");
@@ -105,7 +138,26 @@ public final class BenchResultWriter implements AutoCloseable {
       number(f, "medianCiLow", s.medianCiLow());
       number(f, "medianCiHigh", s.medianCiHigh());
     });
+    if (!memory.isEmpty()) {
+      ObjectNode agent = root.putObject("agentMemory");
+      agent.put("source", "/proc/self/status of the agent's JVM");
+      agent.put("sampleEveryMs", MemorySampler.EVERY_MS);
+      agent.put("maxRssMiB", round(memory.values().stream().mapToDouble(MemorySampler.RunMemory::maxRssMiB).max().orElseThrow()));
+      agent.put("maxHwmMiB", round(memory.values().stream().mapToDouble(MemorySampler.RunMemory::hwmMiB).max().orElseThrow()));
+      var perRun = agent.putArray("perRun");
+      memory.forEach((run, m) -> memoryJson(perRun.addObject().put("run", run), m));
+    }
     return root;
+  }
+
+  private static void memoryJson(ObjectNode into, MemorySampler.RunMemory m) {
+    into.put("maxRssMiB", round(m.maxRssMiB()));
+    into.put("hwmMiB", round(m.hwmMiB()));
+    into.put("samples", m.samples());
+  }
+
+  private static double round(double mib) {
+    return Math.round(mib * 10) / 10.0;
   }
 
   private static void number(ObjectNode into, String name, double value) {

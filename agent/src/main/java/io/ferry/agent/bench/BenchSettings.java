@@ -13,11 +13,14 @@ import java.util.Objects;
  * @param downtimeLimitMs the plan's {@code downtime-limit} parameter, or null for QEMU's default
  * @param dirtyMbps MiB/s of guest memory the heartbeat program dirties, 0 for none
  * @param rawBaseline after each ferry run, one run of the bare Python QMP script ({@link RawBaseline})
+ * @param parallel how many guests each run migrates at once, 1 to {@link #MAX_PARALLEL}
  */
 public record BenchSettings(
     int runs, CommitPolicy commit, BenchMode mode, int devices, Long downtimeLimitMs, int dirtyMbps,
-    boolean rawBaseline) {
+    boolean rawBaseline, int parallel) {
   public static final int MAX_DEVICES = 8;
+  /** The scale the bench is built and measured for (16 guests of 256 MiB on the development machine). */
+  public static final int MAX_PARALLEL = 16;
 
   public BenchSettings {
     Objects.requireNonNull(commit, "commit");
@@ -36,6 +39,13 @@ public record BenchSettings(
     }
     if (rawBaseline && mode == BenchMode.FAILOVER) {
       throw new IllegalArgumentException("--baseline raw does unplug-replug or plain, not failover");
+    }
+    if (parallel < 1 || parallel > MAX_PARALLEL) {
+      throw new IllegalArgumentException("--parallel must be between 1 and " + MAX_PARALLEL);
+    }
+    if (rawBaseline && parallel != 1) {
+      // The script moves the one guest again right after ferry's run; it has no parallel form.
+      throw new IllegalArgumentException("--baseline runs with --parallel 1 only");
     }
     if (dirtyMbps < 0) {
       throw new IllegalArgumentException("--dirty-rate must not be negative");

@@ -8,9 +8,6 @@ import io.ferry.agent.lab.HeartbeatSide;
 import io.ferry.agent.lab.LabVm;
 import io.ferry.agent.migration.MigrationOutcome;
 import io.ferry.agent.migration.Migrator;
-import io.ferry.agent.plan.MigrationPlan;
-import io.ferry.agent.plan.MigrationPlanBuilder;
-import io.ferry.agent.plan.Mode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,13 +15,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 
 /**
- * Repeats ferry's main job on the local lab: one guest, migrated back and forth between a fresh
- * incoming QEMU each time (the guest boots once). What crosses depends on the {@link BenchMode}:
+ * Repeats ferry's main job on the local lab: one guest (or P with {@code --parallel P}, all
+ * migrated at once by one {@link Migrator}), moved each run to a fresh incoming QEMU (each guest
+ * boots once). What crosses depends on the {@link BenchMode}:
  * K e1000e unplugged and replugged, a failover pair, or nothing. Each run's figures come from the
  * orchestrator's result and the guest's heartbeat.
  */
@@ -34,6 +34,7 @@ public final class MigrationBench {
   private static final String FAILOVER_MAC = "52:54:00:00:00:42";
   private static final Duration BOOT = Duration.ofSeconds(180);
   private static final Duration RUN = Duration.ofSeconds(180);
+  private static final Duration SLOT_ALLOWANCE = Duration.ofSeconds(30);
 
   private MigrationBench() {}
 
@@ -68,11 +69,14 @@ public final class MigrationBench {
   }
 
   /**
+   * Boots {@code settings.parallel()} guests (one per slot), then runs {@code settings.runs()}
+   * times: each run migrates every slot's guest at once, all through one {@link Migrator}.
+   *
    * @param machine the lab machine (guest, hotplug, accelerator); the devices are added here
-   * @param settings runs, mode, devices and migration tuning
-   * @param onRun called after each run with its figures
+   * @param settings runs, parallelism, mode, devices and migration tuning
+   * @param onRun called after each run with its migrations' figures (one per slot) and the agent's memory
    */
-  public static void run(LabVm.Builder machine, BenchSettings settings, Consumer<MigrationRunFigures> onRun)
+  public static void run(LabVm.Builder machine, BenchSettings settings, Consumer<BenchRun> onRun)
       throws IOException {
     LabVm.Builder base = machine.copy();
     if (settings.dirtyMbps() > 0) {
@@ -101,92 +105,155 @@ public final class MigrationBench {
       }
       default -> throw new IllegalStateException(settings.mode().toString());
     }
-    LabVm current = first.name("bench-0").incoming(false).start();
-    Path rawScript = settings.rawBaseline() ? RawBaseline.install(current.workDir()) : null;
-    try {
-      for (Pattern line : ready) {
-        current.awaitConsole(line, BOOT).join();
+    int slots = settings.parallel();
+    // P guests share two TCG cores: booting and beating take longer in proportion.
+    Duration boot = BOOT.plus(SLOT_ALLOWANCE.multipliedBy(slots));
+    Duration flight = RUN.plus(SLOT_ALLOWANCE.multipliedBy(slots));
+    List<BenchSlot> guests = new ArrayList<>();
+    try (MemorySampler memory = new MemorySampler()) {
+      List<LabVm> booted = startAll(slots, s -> first.copy().name(BenchSlot.vmName(s, slots, "0")).incoming(false));
+      for (int s = 1; s <= slots; s++) {
+        guests.add(new BenchSlot(s, slots, booted.get(s - 1)));
       }
+      for (BenchSlot guest : guests) {
+        for (Pattern line : ready) {
+          guest.current().awaitConsole(line, boot).join();
+        }
+      }
+      Path rawScript = settings.rawBaseline() ? RawBaseline.install(guests.get(0).current().workDir()) : null;
       Migrator migrator = new Migrator(event -> {});
       for (int run = 1; run <= settings.runs(); run++) {
-        LabVm next = base.copy().name("bench-" + run).incoming(true).start();
-        MigrationRunFigures pending;
-        MigrationPlan lastPlan;
-        try (HeartbeatMonitor heartbeat =
-            HeartbeatMonitor.connect(current.heartbeatSocket(), next.heartbeatSocket())) {
-          heartbeat.awaitCount(HeartbeatSide.SOURCE, 100, BOOT).join();
-          MigrationPlanBuilder plan =
-              MigrationPlan.builder()
-                  .source(current.agentQmpSocket())
-                  .destination(next.agentQmpSocket())
-                  .uri("unix:" + current.workDir().resolve("bench-" + run + ".mig.sock"))
-                  .commit(settings.commit());
-          deviceIds(settings).forEach(plan::device);
-          if (settings.mode() == BenchMode.FAILOVER) {
-            plan.mode(Mode.FAILOVER);
-          }
-          if (settings.downtimeLimitMs() != null) {
-            plan.parameter("downtime-limit", settings.downtimeLimitMs());
-          }
-          lastPlan = plan.build();
-          long start = System.nanoTime();
-          MigrationOutcome outcome =
-              migrator.start(lastPlan).outcome().get(RUN.toSeconds(), TimeUnit.SECONDS);
-          long wallNs = System.nanoTime() - start;
-          if (outcome.result() == Result.SUCCEEDED) {
-            heartbeat.awaitCount(HeartbeatSide.DESTINATION, 100, BOOT).join();
-          }
-          pending = figures(run, outcome, wallNs, heartbeat.switchoverGap().orElse(null));
-          if (outcome.result() != Result.SUCCEEDED) {
-            onRun.accept(pending);
-            next.close();
-            throw new IOException("run " + run + " ended " + outcome.result() + ": " + outcome.reason());
-          }
-        } catch (IOException e) {
-          next.close();
-          throw e;
-        } catch (Exception e) {
-          next.close();
-          throw new IOException("run " + run + " failed: " + e, e);
-        }
-        current.close();
-        current = next;
+        BenchRun done = runOnce(migrator, guests, base, settings, run, memory, boot, flight, onRun);
         if (rawScript != null) {
-          // The floor, right after ferry's run on the same guest, which moves on once more.
-          LabVm rawNext = base.copy().name("bench-" + run + "-raw").incoming(true).start();
-          try {
-            Map<String, Double> millis = new LinkedHashMap<>(pending.millis());
-            millis.putAll(raw(current, rawNext, rawScript, settings, run, lastPlan));
-            pending = new MigrationRunFigures(run, pending.result(), millis, pending.figures());
-          } catch (IOException | RuntimeException | InterruptedException e) {
-            rawNext.close();
-            throw new IOException("run " + run + ", raw baseline: " + e.getMessage(), e);
-          }
-          current.close();
-          current = rawNext;
+          done = withRaw(done, guests.get(0), base, rawScript, settings, boot);
         }
-        onRun.accept(pending);
+        onRun.accept(done);
       }
+    } catch (java.util.concurrent.CompletionException e) {
+      throw new IOException(e.getCause() == null ? e.toString() : e.getCause().getMessage(), e);
     } finally {
-      current.close();
+      closeAll(guests);
     }
   }
 
+  /** One run: every slot's guest migrated at once; on success each slot's guest lives on its new QEMU. */
+  private static BenchRun runOnce(Migrator migrator, List<BenchSlot> guests, LabVm.Builder base,
+      BenchSettings settings, int run, MemorySampler memory, Duration boot, Duration flight,
+      Consumer<BenchRun> onRun) throws IOException {
+    int slots = guests.size();
+    List<LabVm> nexts = startAll(slots,
+        s -> base.copy().name(BenchSlot.vmName(s, slots, String.valueOf(run))).incoming(true));
+    List<BenchSlot.Prepared> prepared = new ArrayList<>();
+    boolean moved = false;
+    try {
+      for (BenchSlot guest : guests) {
+        prepared.add(guest.prepare(nexts.get(guest.slot() - 1), run, settings, boot));
+      }
+      memory.start();
+      List<CompletableFuture<Timed>> flights = new ArrayList<>();
+      for (BenchSlot.Prepared p : prepared) {
+        long start = System.nanoTime();
+        flights.add(migrator.start(p.plan()).outcome()
+            .thenApply(outcome -> new Timed(outcome, System.nanoTime() - start)));
+      }
+      CompletableFuture.allOf(flights.toArray(CompletableFuture[]::new))
+          .get(flight.toSeconds(), TimeUnit.SECONDS);
+      MemorySampler.RunMemory used = memory.stop();
+      List<MigrationRunFigures> rows = new ArrayList<>();
+      List<String> failed = new ArrayList<>();
+      for (int i = 0; i < slots; i++) {
+        MigrationOutcome outcome = flights.get(i).join().outcome();
+        HeartbeatMonitor heartbeat = prepared.get(i).heartbeat();
+        if (outcome.result() == Result.SUCCEEDED) {
+          heartbeat.awaitCount(HeartbeatSide.DESTINATION, 100, boot).join();
+        } else {
+          failed.add("slot " + (i + 1) + " ended " + outcome.result() + ": " + outcome.reason());
+        }
+        rows.add(figures(run, i + 1, outcome, flights.get(i).join().wallNs(),
+            heartbeat.switchoverGap().orElse(null)));
+      }
+      BenchRun done = new BenchRun(run, rows, used);
+      if (!failed.isEmpty()) {
+        onRun.accept(done);
+        throw new IOException("run " + run + ": " + String.join("; ", failed));
+      }
+      for (int i = 0; i < slots; i++) {
+        guests.get(i).moveTo(nexts.get(i));
+      }
+      moved = true;
+      return done;
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("run " + run + " failed: " + e, e);
+    } finally {
+      prepared.forEach(BenchSlot.Prepared::close);
+      if (!moved) {
+        nexts.forEach(LabVm::close);
+      }
+    }
+  }
+
+  /** The floor, right after ferry's run on the same guest, which moves on once more (one slot only). */
+  private static BenchRun withRaw(BenchRun done, BenchSlot guest, LabVm.Builder base, Path script,
+      BenchSettings settings, Duration boot) throws IOException {
+    MigrationRunFigures ferry = done.migrations().get(0);
+    int run = done.run();
+    LabVm rawNext = base.copy().name(guest.vmName(run + "-raw")).incoming(true).start();
+    try {
+      Map<String, Double> millis = new LinkedHashMap<>(ferry.millis());
+      millis.putAll(raw(guest.current(), rawNext, script, settings, run, boot));
+      guest.moveTo(rawNext);
+      return new BenchRun(run, List.of(new MigrationRunFigures(run, ferry.slot(), ferry.result(), millis,
+          ferry.figures())), done.memory());
+    } catch (IOException | RuntimeException | InterruptedException e) {
+      rawNext.close();
+      throw new IOException("run " + run + ", raw baseline: " + e.getMessage(), e);
+    }
+  }
+
+  /** Starts one QEMU per slot at once; if any fails, the others are stopped too. */
+  private static List<LabVm> startAll(int slots, IntFunction<LabVm.Builder> vm) throws IOException {
+    List<CompletableFuture<LabVm>> starting = new ArrayList<>();
+    for (int s = 1; s <= slots; s++) {
+      starting.add(vm.apply(s).startAsync());
+    }
+    try {
+      CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).join();
+    } catch (java.util.concurrent.CompletionException e) {
+      starting.forEach(f -> f.thenAccept(LabVm::close));
+      CompletableFuture.allOf(starting.stream().map(f -> f.exceptionally(x -> null))
+          .toArray(CompletableFuture[]::new)).join();
+      throw new IOException(e.getCause() == null ? e.toString() : e.getCause().getMessage(), e);
+    }
+    return starting.stream().map(CompletableFuture::join).toList();
+  }
+
+  private static void closeAll(List<BenchSlot> guests) {
+    CompletableFuture.allOf(guests.stream().map(g -> g.current().closeAsync())
+        .toArray(CompletableFuture[]::new)).exceptionally(x -> null).join();
+  }
+
+  private record Timed(MigrationOutcome outcome, long wallNs) {}
+
   private static Map<String, Double> raw(
-      LabVm source, LabVm destination, Path script, BenchSettings settings, int run, MigrationPlan plan)
+      LabVm source, LabVm destination, Path script, BenchSettings settings, int run, Duration boot)
       throws IOException, InterruptedException {
     try (HeartbeatMonitor heartbeat =
         HeartbeatMonitor.connect(source.heartbeatSocket(), destination.heartbeatSocket())) {
-      heartbeat.awaitCount(HeartbeatSide.SOURCE, 100, BOOT).join();
+      heartbeat.awaitCount(HeartbeatSide.SOURCE, 100, boot).join();
+      String uri = "unix:" + source.workDir().resolve("raw-" + run + ".mig.sock");
+      // The same migration parameters ferry's plan gives QEMU, so that both move the same stream.
+      Map<String, Object> parameters =
+          BenchSlot.plan(settings, source, destination, uri).migration().parameters();
       Map<String, Double> raw = RawBaseline.migrate(script, source.agentQmpSocket(),
-          destination.agentQmpSocket(), "unix:" + source.workDir().resolve("raw-" + run + ".mig.sock"),
-          plan.migration().parameters(), deviceSpecs(settings));
-      heartbeat.awaitCount(HeartbeatSide.DESTINATION, 100, BOOT).join();
+          destination.agentQmpSocket(), uri, parameters, deviceSpecs(settings));
+      heartbeat.awaitCount(HeartbeatSide.DESTINATION, 100, boot).join();
       return raw;
     }
   }
 
-  static MigrationRunFigures figures(int run, MigrationOutcome outcome, long wallNs, HeartbeatGap gap) {
+  static MigrationRunFigures figures(int run, int slot, MigrationOutcome outcome, long wallNs, HeartbeatGap gap) {
     Map<String, Double> millis = new LinkedHashMap<>();
     MigrationFigures f = outcome.figures();
     if (f != null) {
@@ -206,7 +273,7 @@ public final class MigrationBench {
     if (f != null) {
       f.phaseDurationsUs().forEach((phase, us) -> millis.put(MigrationRunFigures.PHASE + phase, us / 1000.0));
     }
-    return new MigrationRunFigures(run, outcome.result(), millis, f);
+    return new MigrationRunFigures(run, slot, outcome.result(), millis, f);
   }
 
   private static void putMs(Map<String, Double> into, String name, Long ms) {

@@ -7,12 +7,12 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One benchmarked migration: its figures in milliseconds by name (a figure QEMU or the guest did
+ * One benchmarked migration ({@code slot} 1..P: which of the run's parallel guests moved): its figures in milliseconds by name (a figure QEMU or the guest did
  * not give is absent; the names are the columns of the summary), and the orchestrator's raw
  * figures (phases, per-device absence, bytes, passes, setup time) for {@code runs.ndjson}.
  */
 public record MigrationRunFigures(
-    int run, Result result, Map<String, Double> millis, MigrationFigures figures) {
+    int run, int slot, Result result, Map<String, Double> millis, MigrationFigures figures) {
   public static final String DOWNTIME = "qemu downtime";
   public static final String TOTAL = "qemu total time";
   public static final String SETUP = "qemu setup time";
@@ -29,7 +29,12 @@ public record MigrationRunFigures(
     figures = Objects.requireNonNullElse(figures, MigrationFigures.none());
   }
 
+  /** A migration of a bench without {@code --parallel} (slot 1). */
+  public MigrationRunFigures(int run, Result result, Map<String, Double> millis, MigrationFigures figures) {
+    this(run, 1, result, millis, figures);
+  }
+
   public MigrationRunFigures(int run, Result result, Map<String, Double> millis) {
-    this(run, result, millis, MigrationFigures.none());
+    this(run, 1, result, millis, MigrationFigures.none());
   }
 }

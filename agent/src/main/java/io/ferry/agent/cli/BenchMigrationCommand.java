@@ -1,32 +1,9 @@
 package io.ferry.agent.cli;
 
-import io.ferry.agent.bench.BenchMode;
-import io.ferry.agent.bench.BenchResultWriter;
-import io.ferry.agent.bench.BenchSettings;
-import io.ferry.agent.bench.FigureSummaries;
-import io.ferry.agent.bench.MigrationBench;
-import io.ferry.agent.bench.MigrationRunFigures;
-import io.ferry.agent.bench.SummaryComparison;
-import io.ferry.agent.bench.SummaryTable;
-import io.ferry.agent.lab.Accelerator;
-import io.ferry.agent.lab.GuestBuildOptions;
-import io.ferry.agent.lab.GuestImageBuilder;
-import io.ferry.agent.lab.Hotplug;
-import io.ferry.agent.lab.LabVm;
-import io.ferry.agent.plan.CommitPolicy;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code ferry bench migration}: ferry's main job repeated on the local lab, with a summary. */
@@ -39,179 +16,19 @@ import picocli.CommandLine.Spec;
       "figures and their median (with a 95%% CI), p95 and max: QEMU downtime, total and setup time,",
       "switchover gap (STOP -> RESUME), guest heartbeat gap, NIC absence window, ferry's own",
       "overhead, wall time, each phase. --out DIR writes runs.ndjson, summary.json, report.html;",
-      "--compare A.json B.json compares two summaries. `ferry bench qmp` is the other bench."
+      "--compare A.json B.json compares two summaries. Bare `ferry bench [options]` is the same;",
+      "`ferry bench qmp` is the other bench."
     })
 public final class BenchMigrationCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--runs", defaultValue = "20", description = "Number of migrations (default: ${DEFAULT-VALUE}).")
-  int runs;
-
-  @Option(names = "--commit", defaultValue = "after-replug", paramLabel = "after-replug|before-replug",
-      description = "Commit policy (default: ${DEFAULT-VALUE}).", converter = CommitPolicyConverter.class)
-  CommitPolicy commit;
-
-  @Option(names = "--hotplug", defaultValue = "acpi", paramLabel = "acpi|native", description = "Root port hotplug mechanism (default: ${DEFAULT-VALUE}).")
-  Hotplug hotplug;
-
-  @Option(names = "--accel", defaultValue = "tcg", paramLabel = "tcg|kvm", description = "QEMU accelerator (default: ${DEFAULT-VALUE}).")
-  Accelerator accelerator;
-
-  @Option(names = "--guest-mem", defaultValue = "256", paramLabel = "MiB", description = "Guest memory in MiB (default: ${DEFAULT-VALUE}).")
-  int memoryMiB;
-
-  @Option(names = "--kernel", paramLabel = "FILE", description = "Boot this kernel instead of building the guest (needs --initrd).")
-  Path kernel;
-
-  @Option(names = "--initrd", paramLabel = "FILE", description = "Boot this initramfs instead of building the guest (needs --kernel).")
-  Path initrd;
-
-  @Option(names = "--work-dir", paramLabel = "DIR", description = "Sockets and logs (default: a new temporary directory, deleted afterwards).")
-  Path workDir;
-
-  @Option(names = "--mode", defaultValue = "unplug-replug", paramLabel = "unplug-replug|failover|plain",
-      converter = BenchModeConverter.class,
-      description = "What crosses: e1000e unplugged/replugged, a virtio-net failover pair, or nothing (the baseline) (default: ${DEFAULT-VALUE}).")
-  BenchMode mode;
-
-  @Option(names = "--devices", defaultValue = "1", paramLabel = "K", description = "e1000e count in unplug-replug mode, one per root port (default: ${DEFAULT-VALUE}).")
-  int devices;
-
-  @Option(names = "--downtime-limit", paramLabel = "MS", description = "The plan's downtime-limit migration parameter (default: QEMU's).")
-  Long downtimeLimitMs;
-
-  @Option(names = "--dirty-rate", defaultValue = "0", paramLabel = "MB/s", description = "MiB/s of memory the guest dirties during the runs (default: ${DEFAULT-VALUE}).")
-  int dirtyMbps;
-
-  @Option(names = "--baseline", paramLabel = "raw",
-      description = "raw: after each run, the same sequence by a bare Python QMP script (python3), the floor.")
-  String baseline;
-
-  @Option(names = "--out", paramLabel = "DIR", description = "Write runs.ndjson (one object per run), summary.json and report.html here.")
-  Path outDir;
-
-  @Option(names = "--compare", arity = "2", paramLabel = "SUMMARY.json",
-      description = "Print two summary.json files' medians side by side with B/A, and run nothing.")
-  List<Path> compare;
+  @Mixin BenchMigrationOptions options;
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    if (compare != null) {
-      return compare(out, err);
-    }
-    if ((kernel == null) != (initrd == null)) {
-      err.println("ferry bench migration: --kernel and --initrd go together");
+    if (BenchCommand.optionsBeforeSubcommand(spec)) {
       return ExitCodes.INVALID;
     }
-    BenchSettings settings;
-    try {
-      if (baseline != null && !baseline.equals("raw")) {
-        throw new IllegalArgumentException("--baseline: only 'raw' exists (libvirt is not supported)");
-      }
-      settings = new BenchSettings(runs, commit, mode, devices, downtimeLimitMs, dirtyMbps, baseline != null);
-    } catch (IllegalArgumentException e) {
-      err.println("ferry bench migration: " + e.getMessage());
-      return ExitCodes.INVALID;
-    }
-    if (outDir != null && Files.exists(outDir) && !Files.isDirectory(outDir)) {
-      err.println("ferry bench migration: --out " + outDir + " is not a directory");
-      return ExitCodes.INVALID;
-    }
-    GuestBuildOptions guest = GuestBuildOptions.defaults().withProgress(line -> out.println("  (guest) " + line));
-    if (kernel != null) {
-      guest = guest.withUserImage(kernel, initrd);
-    }
-    boolean temporary = workDir == null;
-    Path dir = temporary ? Files.createTempDirectory("ferry-bench-") : Files.createDirectories(workDir);
-    LabVm.Builder machine =
-        LabVm.builder("bench", dir, GuestImageBuilder.ensure(guest))
-            .hotplug(hotplug)
-            .accelerator(accelerator)
-            .memoryMiB(memoryMiB);
-    List<MigrationRunFigures> all = new ArrayList<>();
-    String header = String.format("ferry bench migration: %d runs, mode %s%s, commit %s, %s hotplug, %s, %d MiB guest%s%s%s",
-        runs, mode.wireName(), mode == BenchMode.UNPLUG_REPLUG ? " (" + devices + " e1000e)" : "",
-        commit.wireName(), hotplug.name().toLowerCase(), accelerator.name().toLowerCase(), memoryMiB,
-        downtimeLimitMs == null ? "" : ", downtime-limit " + downtimeLimitMs + " ms",
-        dirtyMbps == 0 ? "" : ", dirtying " + dirtyMbps + " MiB/s",
-        baseline == null ? "" : ", raw baseline");
-    out.println(header);
-    out.flush();
-    BenchResultWriter writer = outDir == null ? null : BenchResultWriter.open(outDir);
-    try {
-      MigrationBench.run(machine, settings, figures -> {
-        all.add(figures);
-        out.printf("  [%d/%d] run %3d  %-9s %s%n", figures.run(), runs, figures.run(), figures.result(),
-            describe(figures.millis()));
-        out.flush();
-        if (writer != null) {
-          try {
-            writer.run(figures);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      });
-    } catch (Exception e) {
-      err.println("ferry bench migration failed: " + e.getMessage());
-      return ExitCodes.ERROR;
-    } finally {
-      if (writer != null) {
-        writer.summary(settingsJson(settings), all);
-        writer.report(header.replace(runs + " runs", all.size() + " runs"), all);
-        writer.close();
-      }
-      if (temporary) {
-        GuestImageBuilder.deleteRecursively(dir);
-      }
-    }
-    out.println();
-    SummaryTable.print(out, FigureSummaries.of(all));
-    if (writer != null) {
-      out.printf("%nwrote %s, %s and %s%n", outDir.resolve(BenchResultWriter.RUNS),
-          outDir.resolve(BenchResultWriter.SUMMARY), outDir.resolve(BenchResultWriter.REPORT));
-      out.flush();
-    }
-    return ExitCodes.OK;
-  }
-
-  private Map<String, Object> settingsJson(BenchSettings settings) {
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("mode", settings.mode().wireName());
-    s.put("devices", settings.mode() == BenchMode.UNPLUG_REPLUG ? settings.devices() : 0);
-    s.put("commit", settings.commit().wireName());
-    s.put("hotplug", hotplug.name().toLowerCase());
-    s.put("accel", accelerator.name().toLowerCase());
-    s.put("guestMemMiB", memoryMiB);
-    if (settings.downtimeLimitMs() != null) {
-      s.put("downtimeLimitMs", settings.downtimeLimitMs());
-    }
-    s.put("dirtyMbps", settings.dirtyMbps());
-    s.put("rawBaseline", settings.rawBaseline());
-    return s;
-  }
-
-  private int compare(PrintWriter out, PrintWriter err) {
-    try {
-      Path a = compare.get(0);
-      Path b = compare.get(1);
-      SummaryComparison.print(out, a, SummaryComparison.medians(a), b, SummaryComparison.medians(b));
-      return ExitCodes.OK;
-    } catch (IOException e) {
-      err.println("ferry bench migration --compare: " + e.getMessage());
-      return ExitCodes.INVALID;
-    }
-  }
-
-  private static String describe(Map<String, Double> millis) {
-    StringBuilder text = new StringBuilder();
-    millis.forEach((name, value) -> {
-      if (!name.startsWith(MigrationRunFigures.PHASE)) {
-        text.append(String.format("%s %.1f  ", name, value));
-      }
-    });
-    return text.toString().strip();
+    return options.run(spec.commandLine().getOut(), spec.commandLine().getErr());
   }
 }

@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code ferry bench qmp}: query-status round trips, ferry's client versus a raw socket. */
 @Command(
@@ -18,6 +20,8 @@ import picocli.CommandLine.Option;
       "Without --socket it starts its own paused, empty QEMU (qemu-system-x86_64 on PATH)."
     })
 public final class BenchQmpCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Option(names = "--socket", paramLabel = "PATH", description = "an existing QMP socket (idle VM)")
   Path socket;
 
@@ -30,6 +34,9 @@ public final class BenchQmpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (BenchCommand.optionsBeforeSubcommand(spec)) {
+      return ExitCodes.INVALID;
+    }
     if (iterations < 32) {
       System.err.println("ferry bench qmp: --iterations must be at least 32");
       return 2;

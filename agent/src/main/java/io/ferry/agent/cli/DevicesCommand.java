@@ -1,17 +1,18 @@
 package io.ferry.agent.cli;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.ferry.vfio.NetInterface;
+import io.ferry.agent.daemon.DeviceJson;
 import io.ferry.vfio.PciAddress;
 import io.ferry.vfio.PciDevice;
 import io.ferry.vfio.VfioDevices;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -23,7 +24,9 @@ import picocli.CommandLine.Option;
 @Command(
     name = "devices",
     mixinStandardHelpOptions = true,
-    description = "List PCI devices (driver, IOMMU group, SR-IOV, netdevs); prepare/release them for VFIO.",
+    description = {"List PCI devices (driver, IOMMU group, SR-IOV, netdevs); prepare/release them for VFIO.",
+        "When a ferry daemon runs (--socket, or one answering on /run/ferry/ferry.sock), list, prepare"
+            + " and release go through it (and its journal); recover always runs in this process."},
     subcommands = {DevicesPrepareCommand.class, DevicesReleaseCommand.class, DevicesRecoverCommand.class})
 public final class DevicesCommand implements Callable<Integer> {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -35,61 +38,71 @@ public final class DevicesCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print a JSON array instead of a table.")
   boolean json;
 
+  @Mixin DaemonOption daemonOption;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    List<PciDevice> devices = VfioDevices.forHost(journal.path()).list();
-    if (json) {
-      List<Map<String, Object>> rows = new ArrayList<>();
-      for (PciDevice d : devices) {
-        rows.add(toJson(d));
+    Optional<DaemonClient> daemon = daemonOption.daemon(spec.commandLine());
+    List<Map<String, Object>> devices = new ArrayList<>();
+    if (daemon.isPresent()) {
+      DaemonClient.Reply r = daemon.get().get("/v1/devices");
+      if (r.status() != 200) {
+        spec.commandLine().getErr().println("ferry devices: " + r.errorMessage());
+        spec.commandLine().getErr().flush();
+        return 1;
       }
-      out.println(JSON.writeValueAsString(rows));
+      devices = JSON.readValue(r.body(), new TypeReference<List<Map<String, Object>>>() {});
+    } else {
+      for (PciDevice d : VfioDevices.forHost(journal.path()).list()) {
+        devices.add(toJson(d));
+      }
+    }
+    if (json) {
+      out.println(JSON.writeValueAsString(devices));
     } else {
       out.printf("%-13s %-9s %-6s %-12s %-9s %-5s %-4s %-14s %s%n",
           "ADDRESS", "ID", "CLASS", "DRIVER", "OVERRIDE", "GROUP", "NUMA", "SR-IOV", "NET");
-      for (PciDevice d : devices) {
-        out.printf("%-13s %04x:%04x %04x   %-12s %-9s %-5s %-4s %-14s %s%n",
-            d.address(), d.vendor(), d.device(), d.pciClass() >> 8,
-            d.driver().orElse("-"), d.driverOverride().orElse("-"),
-            d.iommuGroup().isPresent() ? Integer.toString(d.iommuGroup().getAsInt()) : "-",
-            d.numaNode().isPresent() ? Integer.toString(d.numaNode().getAsInt()) : "-",
-            sriov(d),
-            d.netInterfaces().stream().map(n -> n.name() + "(" + n.mac() + ")").collect(Collectors.joining(",")));
+      for (Map<String, Object> d : devices) {
+        out.printf("%-13s %s:%s %s   %-12s %-9s %-5s %-4s %-14s %s%n",
+            d.get("address"), hex(d.get("vendor")), hex(d.get("device")),
+            hex(d.get("class")).substring(0, 4),
+            orDash(d.get("driver")), orDash(d.get("driverOverride")),
+            orDash(d.get("iommuGroup")), orDash(d.get("numaNode")),
+            sriov(d), nets(d));
       }
     }
     out.flush();
     return 0;
   }
 
-  private static String sriov(PciDevice d) {
-    if (d.physfn().isPresent()) {
-      return "vf" + (d.vfIndex().isPresent() ? d.vfIndex().getAsInt() : "?") + " of " + d.physfn().get().toString().substring(5);
+  private static String hex(Object prefixed) {
+    return String.valueOf(prefixed).substring(2);
+  }
+
+  private static String orDash(Object value) {
+    return value == null ? "-" : value.toString();
+  }
+
+  private static String sriov(Map<String, Object> d) {
+    if (d.get("physfn") != null) {
+      return "vf" + orDash(d.get("vfIndex")).replace("-", "?") + " of " + d.get("physfn").toString().substring(5);
     }
-    return d.virtualFunctions().isEmpty() ? "-" : "pf, " + d.virtualFunctions().size() + " vfs";
+    List<?> vfs = (List<?>) d.get("virtualFunctions");
+    return vfs == null || vfs.isEmpty() ? "-" : "pf, " + vfs.size() + " vfs";
+  }
+
+  private static String nets(Map<String, Object> d) {
+    List<?> nets = (List<?>) d.get("netInterfaces");
+    return nets == null ? "" : nets.stream()
+        .map(n -> (Map<?, ?>) n)
+        .map(n -> n.get("name") + "(" + n.get("mac") + ")")
+        .collect(Collectors.joining(","));
   }
 
   /** One device as the JSON object of {@code --json} and of the daemon's {@code GET /v1/devices}. */
   public static Map<String, Object> toJson(PciDevice d) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("address", d.address().toString());
-    m.put("vendor", String.format("0x%04x", d.vendor()));
-    m.put("device", String.format("0x%04x", d.device()));
-    m.put("class", String.format("0x%06x", d.pciClass()));
-    m.put("driver", d.driver().orElse(null));
-    m.put("driverOverride", d.driverOverride().orElse(null));
-    m.put("iommuGroup", d.iommuGroup().isPresent() ? d.iommuGroup().getAsInt() : null);
-    m.put("iommuGroupMembers", d.iommuGroupMembers().stream().map(PciAddress::toString).toList());
-    m.put("numaNode", d.numaNode().isPresent() ? d.numaNode().getAsInt() : null);
-    m.put("physfn", d.physfn().map(PciAddress::toString).orElse(null));
-    m.put("vfIndex", d.vfIndex().isPresent() ? d.vfIndex().getAsInt() : null);
-    m.put("virtualFunctions", d.virtualFunctions().stream().map(PciAddress::toString).toList());
-    List<Map<String, String>> nets = new ArrayList<>();
-    for (NetInterface n : d.netInterfaces()) {
-      nets.add(Map.of("name", n.name(), "mac", n.mac()));
-    }
-    m.put("netInterfaces", nets);
-    return m;
+    return DeviceJson.device(d);
   }
 
   /** Where the device journal lives; every devices subcommand shares it. */

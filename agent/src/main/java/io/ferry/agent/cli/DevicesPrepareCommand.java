@@ -3,9 +3,14 @@ package io.ferry.agent.cli;
 import io.ferry.vfio.DeviceOperationException;
 import io.ferry.vfio.PciAddress;
 import io.ferry.vfio.PrepareRequest;
-import io.ferry.vfio.PreparedDevice;
 import io.ferry.vfio.VfioDevices;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.ferry.agent.daemon.DeviceJson;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
@@ -28,6 +33,8 @@ final class DevicesPrepareCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Mixin DevicesCommand.JournalOption journal;
+
+  @Mixin DaemonOption daemonOption;
 
   @Parameters(index = "0", paramLabel = "BDF", description = "PCI address DDDD:BB:DD.F",
       converter = DevicesCommand.PciAddressConverter.class)
@@ -62,19 +69,58 @@ final class DevicesPrepareCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
+    Optional<DaemonClient> daemon = daemonOption.daemon(spec.commandLine());
+    Map<String, Object> prepared;
     try {
-      PreparedDevice prepared = VfioDevices.forHost(journal.path()).prepare(request);
-      prepared.steps().forEach(s -> out.println("  " + s));
-      out.println("prepared " + prepared.address() + ": vfio-pci"
-          + prepared.vfioDevice().map(v -> ", " + v).orElse("")
-          + (prepared.boundByFerry() ? ", was " + prepared.originalDriver().orElse("(no driver)")
-              : ", already on vfio-pci (release will leave it there)"));
-      out.flush();
-      return 0;
+      if (daemon.isPresent()) {
+        DaemonClient.Reply r = daemon.get().post("/v1/devices/" + address + "/prepare",
+            DevicesCommand.JSON.writeValueAsBytes(settings()));
+        if (r.status() != 200) {
+          return failed(err, r.errorMessage());
+        }
+        prepared = DevicesCommand.JSON.readValue(r.body(), new TypeReference<Map<String, Object>>() {});
+      } else {
+        prepared = DeviceJson.prepared(VfioDevices.forHost(journal.path()).prepare(request));
+      }
     } catch (DeviceOperationException e) {
-      err.println("ferry devices prepare: " + e.getMessage());
-      err.flush();
-      return 1;
+      return failed(err, e.getMessage());
+    } catch (IOException e) {
+      return failed(err, "lost the daemon: " + e.getMessage());
     }
+    ((List<?>) prepared.get("steps")).forEach(step -> out.println("  " + step));
+    out.println("prepared " + prepared.get("address") + ": vfio-pci"
+        + (prepared.get("vfioDevice") != null ? ", " + prepared.get("vfioDevice") : "")
+        + (Boolean.TRUE.equals(prepared.get("boundByFerry"))
+            ? ", was " + (prepared.get("originalDriver") != null ? prepared.get("originalDriver") : "(no driver)")
+            : ", already on vfio-pci (release will leave it there)"));
+    out.flush();
+    return 0;
+  }
+
+  /** The request's settings as the daemon's prepare body. */
+  private Map<String, Object> settings() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    if (mac != null) {
+      body.put("mac", mac);
+    }
+    if (vlan != null) {
+      body.put("vlan", vlan);
+    }
+    if (spoofchk != null) {
+      body.put("spoofchk", spoofchk == OnOff.on);
+    }
+    if (trust != null) {
+      body.put("trust", trust == OnOff.on);
+    }
+    if (allowNoIommu) {
+      body.put("allowNoIommu", true);
+    }
+    return body;
+  }
+
+  private static int failed(PrintWriter err, String message) {
+    err.println("ferry devices prepare: " + message);
+    err.flush();
+    return 1;
   }
 }

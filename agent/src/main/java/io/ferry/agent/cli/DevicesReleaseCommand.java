@@ -2,9 +2,14 @@ package io.ferry.agent.cli;
 
 import io.ferry.vfio.DeviceOperationException;
 import io.ferry.vfio.PciAddress;
-import io.ferry.vfio.ReleasedDevice;
 import io.ferry.vfio.VfioDevices;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.ferry.agent.daemon.DeviceJson;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,6 +27,8 @@ final class DevicesReleaseCommand implements Callable<Integer> {
 
   @Mixin DevicesCommand.JournalOption journal;
 
+  @Mixin DaemonOption daemonOption;
+
   @Parameters(index = "0", paramLabel = "BDF", description = "PCI address DDDD:BB:DD.F",
       converter = DevicesCommand.PciAddressConverter.class)
   PciAddress address;
@@ -29,17 +36,35 @@ final class DevicesReleaseCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Optional<DaemonClient> daemon = daemonOption.daemon(spec.commandLine());
+    Map<String, Object> released;
     try {
-      ReleasedDevice released = VfioDevices.forHost(journal.path()).release(address);
-      released.steps().forEach(s -> out.println("  " + s));
-      out.println("released " + released.address() + ": " + released.driver().orElse("(no driver)")
-          + (released.leftOnVfio() ? " (it was on vfio-pci before ferry prepared it)" : ""));
-      out.flush();
-      return 0;
+      if (daemon.isPresent()) {
+        DaemonClient.Reply r = daemon.get().post("/v1/devices/" + address + "/release", null);
+        if (r.status() != 200) {
+          return failed(err, r.errorMessage());
+        }
+        released = DevicesCommand.JSON.readValue(r.body(), new TypeReference<Map<String, Object>>() {});
+      } else {
+        released = DeviceJson.released(VfioDevices.forHost(journal.path()).release(address));
+      }
     } catch (DeviceOperationException e) {
-      spec.commandLine().getErr().println("ferry devices release: " + e.getMessage());
-      spec.commandLine().getErr().flush();
-      return 1;
+      return failed(err, e.getMessage());
+    } catch (IOException e) {
+      return failed(err, "lost the daemon: " + e.getMessage());
     }
+    ((List<?>) released.get("steps")).forEach(step -> out.println("  " + step));
+    out.println("released " + released.get("address") + ": "
+        + (released.get("driver") != null ? released.get("driver") : "(no driver)")
+        + (Boolean.TRUE.equals(released.get("leftOnVfio")) ? " (it was on vfio-pci before ferry prepared it)" : ""));
+    out.flush();
+    return 0;
+  }
+
+  private static int failed(PrintWriter err, String message) {
+    err.println("ferry devices release: " + message);
+    err.flush();
+    return 1;
   }
 }

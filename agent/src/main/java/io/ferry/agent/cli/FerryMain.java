@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       DemoCommand.class,
       MigrateCommand.class,
+      EventsCommand.class,
       QmpCommand.class,
       BenchCommand.class,
       DevicesCommand.class,

@@ -7,11 +7,16 @@ import io.ferry.agent.daemon.SdNotify;
 import io.ferry.agent.daemon.TlsFiles;
 import io.ferry.agent.daemon.TlsListener;
 import io.ferry.agent.event.EventBus;
+import io.ferry.agent.event.Phase;
+import io.ferry.agent.journal.FileMigrationJournal;
+import io.ferry.agent.journal.JournalReplay;
 import io.ferry.agent.migration.HostDevices;
 import io.ferry.agent.peer.PeerClient;
 import io.ferry.vfio.PciAddress;
-import io.ferry.vfio.PciDevice;
 import io.ferry.vfio.PrepareRequest;
+import java.util.EnumMap;
+import java.util.Map;
+import picocli.CommandLine;
 import io.ferry.vfio.VfioDevices;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -70,6 +75,15 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Mixin DevicesCommand.JournalOption journal;
 
+  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/ferry",
+      description = "Where the migration journal (migrations.journal) lives; replayed on start (default: ${DEFAULT-VALUE}).")
+  Path stateDir;
+
+  // Test-only: makes journal appends of a phase slow, so a crash test can kill the daemon inside
+  // a phase that otherwise lasts milliseconds. Hidden from --help; documented in the README.
+  @Option(names = "--journal-slow-phase", paramLabel = "PHASE=DURATION", hidden = true)
+  List<String> slowPhases = new ArrayList<>();
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     TlsFiles tls;
@@ -96,6 +110,10 @@ public final class ServeCommand implements Callable<Integer> {
       return ExitCodes.INVALID;
     }
     Path journalPath = journal.path();
+    Path migrationsJournal = stateDir.resolve("migrations.journal");
+    FileMigrationJournal migrationJournal = FileMigrationJournal.open(migrationsJournal, slowPhases());
+    JournalReplay.Replay replay = JournalReplay.replay(migrationJournal.recordsAtOpen());
+    replay.problems().forEach(p -> System.err.println("ferry: journal: " + p));
     ExecutorService blocking = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "ferry-blocking");
       t.setDaemon(true);
@@ -104,13 +122,8 @@ public final class ServeCommand implements Callable<Integer> {
     EventBus bus = new EventBus();
     // The same identity calls peers: a destination daemon checks it against its own --tls-ca.
     PeerClient peers = clientTls == null ? null : new PeerClient(clientTls);
-    DaemonCore core = new DaemonCore(bus, () -> {
-      List<java.util.Map<String, Object>> out = new ArrayList<>();
-      for (PciDevice d : VfioDevices.forHost(journalPath).list()) {
-        out.add(DevicesCommand.toJson(d));
-      }
-      return out;
-    }, blocking, vfioDevices(VfioDevices.forHost(journalPath), blocking), peers);
+    VfioDevices vfio = VfioDevices.forHost(journalPath);
+    DaemonCore core = new DaemonCore(bus, vfio, blocking, migrationJournal, vfioDevices(vfio, blocking), peers);
     PeerPolicy policy = PeerPolicy.withDefaults(allowUids);
     DaemonServer server = DaemonServer.start(socket, core, policy);
     TlsListener peerListener;
@@ -122,6 +135,7 @@ public final class ServeCommand implements Callable<Integer> {
         peers.close();
       }
       bus.close();
+      migrationJournal.close();
       blocking.shutdown();
       System.err.println("ferry serve: " + e.getMessage());
       return ExitCodes.ERROR;
@@ -140,6 +154,11 @@ public final class ServeCommand implements Callable<Integer> {
       }
       server.close();
       bus.close();
+      try {
+        migrationJournal.close();
+      } catch (IOException e) {
+        System.err.println("ferry: closing the journal: " + e.getMessage());
+      }
       blocking.shutdown();
       stopped.countDown();
     }, "ferry-stop"));
@@ -148,6 +167,7 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("ferry: serving peers on " + peerListener.address() + " (mutual TLS, CA " + tls.authority() + ")");
     }
     notify.ifPresent(n -> send(n, "READY=1"));
+    StartupRecovery.run(core, replay.inFlight(), journalPath, blocking);
     stopped.await();
     return ExitCodes.OK;
   }
@@ -165,6 +185,22 @@ public final class ServeCommand implements Callable<Integer> {
         return vfio.releaseAsync(PciAddress.parse(pciAddress), blocking).thenApply(d -> null);
       }
     };
+  }
+
+  private Map<Phase, Duration> slowPhases() {
+    Map<Phase, Duration> out = new EnumMap<>(Phase.class);
+    for (String s : slowPhases) {
+      String[] kv = s.split("=", 2);
+      if (kv.length != 2) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--journal-slow-phase wants PHASE=DURATION, got " + s);
+      }
+      try {
+        out.put(Phase.valueOf(kv[0]), new DurationConverter().convert(kv[1]));
+      } catch (Exception e) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--journal-slow-phase " + s + ": " + e.getMessage());
+      }
+    }
+    return out;
   }
 
   private static void send(SdNotify n, String state) {

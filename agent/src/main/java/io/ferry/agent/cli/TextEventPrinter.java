@@ -3,7 +3,7 @@ package io.ferry.agent.cli;
 import io.ferry.agent.event.EventKind;
 import io.ferry.agent.event.EventSink;
 import io.ferry.agent.event.MigrationEvent;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Map;
 
 /**
@@ -11,11 +11,18 @@ import java.util.Map;
  * The NDJSON output ({@code --output ndjson}) carries the same events for programs.
  */
 final class TextEventPrinter implements EventSink {
-  private final PrintStream out;
+  private final PrintWriter out;
+  private final boolean showMigration;
   private long firstMonoNs = -1;
 
-  TextEventPrinter(PrintStream out) {
+  TextEventPrinter(PrintWriter out) {
+    this(out, false);
+  }
+
+  /** @param showMigration start each line with the migration id (a stream of several migrations) */
+  TextEventPrinter(PrintWriter out, boolean showMigration) {
     this.out = out;
+    this.showMigration = showMigration;
   }
 
   @Override
@@ -25,6 +32,9 @@ final class TextEventPrinter implements EventSink {
     }
     double seconds = (event.monoNs() - firstMonoNs) / 1e9;
     StringBuilder line = new StringBuilder(String.format("%8.3fs  %-9s ", seconds, event.phase()));
+    if (showMigration) {
+      line.insert(0, event.migration() + "  ");
+    }
     if (event.kind() == EventKind.RESULT) {
       line.append(describeResult(event.detail()));
     } else {

@@ -2,6 +2,8 @@ package io.ferry.agent.daemon;
 
 import io.ferry.agent.plan.MigrationPlan;
 import java.util.Map;
+import io.ferry.vfio.PciAddress;
+import io.ferry.vfio.PrepareRequest;
 
 /**
  * Every request the daemon understands, parsed at the HTTP edge (after Firecracker's API): the
@@ -48,6 +50,11 @@ public sealed interface ApiAction {
 
   /** {@code POST /v1/incoming/{id}/abort}: quit the uncommitted destination, release its devices. */
   record AbortIncoming(String id) implements ApiAction {}
+  /** {@code POST /v1/devices/{bdf}/prepare}: bind to vfio-pci, with optional VF settings. */
+  record PrepareDevice(PrepareRequest request) implements ApiAction {}
+
+  /** {@code POST /v1/devices/{bdf}/release}: give back a device ferry prepared. */
+  record ReleaseDevice(PciAddress address) implements ApiAction {}
 
   /** {@code GET /healthz}. */
   record Health() implements ApiAction {}

@@ -52,11 +52,20 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           "malformed HTTP request: " + decoded.cause().getMessage())), false);
       return;
     }
+    String path;
+    try {
+      path = new QueryStringDecoder(req.uri()).path();
+    } catch (IllegalArgumentException badEscape) {
+      // e.g. "/%zz": Netty refuses to decode it (found by ApiFuzzTest; was a 500).
+      reply(ctx, ErrorBodies.response(new ApiException(400, "bad_request",
+          "malformed request target: " + badEscape.getMessage())), keepAlive);
+      return;
+    }
     ApiAction action;
     try {
       action = RequestParser.parse(
           req.method().name(),
-          new QueryStringDecoder(req.uri()).path(),
+          path,
           req.headers().get(HttpHeaderNames.CONTENT_TYPE),
           req.headers().get(HttpHeaderNames.ACCEPT),
           ByteBufUtil.getBytes(req.content()));

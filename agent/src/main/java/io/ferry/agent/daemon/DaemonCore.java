@@ -1,6 +1,8 @@
 package io.ferry.agent.daemon;
 
 import io.ferry.agent.event.EventBus;
+import io.ferry.agent.journal.InFlightMigration;
+import io.ferry.agent.journal.MigrationJournal;
 import io.ferry.agent.migration.HostDevices;
 import io.ferry.agent.migration.Incomings;
 import io.ferry.agent.migration.Migration;
@@ -9,6 +11,7 @@ import io.ferry.agent.migration.MigrationRefusedException;
 import io.ferry.agent.migration.Migrator;
 import io.ferry.agent.peer.PeerClient;
 import io.ferry.agent.plan.MigrationPlan;
+import io.ferry.vfio.VfioDevices;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -31,8 +34,7 @@ public final class DaemonCore {
 
   private final EventBus bus;
   private final Migrator migrator;
-  private final DeviceLister devices;
-  private final Executor blocking;
+  private final DeviceActions devices;
   private final IncomingEndpoints incoming;
   private final PeerClient peers;
   private final DaemonMetrics metrics = new DaemonMetrics();
@@ -42,25 +44,55 @@ public final class DaemonCore {
   private boolean draining;
 
   /**
-   * @param blocking where device discovery (sysfs reads) runs; not a Netty event loop
+   * @param vfio the host's devices (or a fake kernel's, in tests)
+   * @param blocking where device work (sysfs reads and writes) runs; not a Netty event loop
    */
-  public DaemonCore(EventBus bus, DeviceLister devices, Executor blocking) {
-    this(bus, devices, blocking, HostDevices.none(), null);
+  public DaemonCore(EventBus bus, VfioDevices vfio, Executor blocking) {
+    this(bus, vfio, blocking, MigrationJournal.NONE);
+  }
+
+  /** With a journal: every migration's state changes are written there before they are made. */
+  public DaemonCore(EventBus bus, VfioDevices vfio, Executor blocking, MigrationJournal journal) {
+    this(bus, vfio, blocking, journal, HostDevices.none(), null);
   }
 
   /**
+   * @param journal every migration's state changes are written there before they are made
    * @param hostDevices binds the passthrough devices an incoming migration names ({@code host})
    * @param peers the mutual-TLS client for plans whose destination is a peer agent; null if this
    *     daemon has no TLS identity (such plans are then refused)
    */
-  public DaemonCore(EventBus bus, DeviceLister devices, Executor blocking, HostDevices hostDevices,
-      PeerClient peers) {
+  public DaemonCore(EventBus bus, VfioDevices vfio, Executor blocking, MigrationJournal journal,
+      HostDevices hostDevices, PeerClient peers) {
     this.bus = bus;
     this.peers = peers;
-    this.migrator = new Migrator(bus, peers);
-    this.devices = devices;
-    this.blocking = blocking;
+    this.migrator = new Migrator(bus, journal, metrics::qmpRoundTrip, peers);
+    this.devices = new DeviceActions(vfio, blocking);
     this.incoming = new IncomingEndpoints(new Incomings(bus, hostDevices));
+  }
+
+  /**
+   * Takes over the migrations the journal shows in flight (see {@link Migrator#recover}); each
+   * is listed like any other, with {@code "recovered": true}, and its events go to the bus.
+   * Returns when all of them have ended.
+   */
+  public CompletableFuture<Void> recover(List<InFlightMigration> inFlight) {
+    List<Migration> started = new ArrayList<>();
+    for (InFlightMigration journaled : inFlight) {
+      Migration migration;
+      synchronized (lock) {
+        try {
+          migration = migrator.recover(journaled);
+        } catch (MigrationRefusedException e) {
+          System.err.println("ferry: cannot recover migration " + journaled.id() + ": " + e.getMessage());
+          continue;
+        }
+        migrations.put(journaled.id(), migration);
+      }
+      migration.outcome().thenAccept(metrics::migrationEnded);
+      started.add(migration);
+    }
+    return allEnded(started);
   }
 
   public EventBus bus() {
@@ -83,7 +115,11 @@ public final class DaemonCore {
       } else if (action instanceof ApiAction.CancelMigration a) {
         return CompletableFuture.completedFuture(cancel(a.id()));
       } else if (action instanceof ApiAction.ListDevices) {
-        return CompletableFuture.supplyAsync(this::devices, blocking);
+        return devices.list();
+      } else if (action instanceof ApiAction.PrepareDevice a) {
+        return devices.prepare(a.request());
+      } else if (action instanceof ApiAction.ReleaseDevice a) {
+        return devices.release(a.address());
       } else if (action instanceof ApiAction.Health) {
         return CompletableFuture.completedFuture(ApiResponse.json(200, health()));
       } else if (action instanceof ApiAction.CreateIncoming || action instanceof ApiAction.PlugIncoming
@@ -193,6 +229,9 @@ public final class DaemonCore {
     out.put("phase", o == null ? m.phase().name() : "DONE");
     out.put("source", m.plan().source().qmp().toString());
     m.plan().destination().agent().ifPresent(agent -> out.put("destinationAgent", agent.toString()));
+    if (m.recovered()) {
+      out.put("recovered", true);
+    }
     if (o != null) {
       out.put("result", o.result().name());
       if (o.reason() != null) {
@@ -203,14 +242,6 @@ public final class DaemonCore {
       }
     }
     return out;
-  }
-
-  private ApiResponse devices() {
-    try {
-      return ApiResponse.json(200, devices.list());
-    } catch (Exception e) {
-      throw new ApiException(500, "device_discovery_failed", "cannot list PCI devices: " + e.getMessage());
-    }
   }
 
   private Map<String, Object> health() {

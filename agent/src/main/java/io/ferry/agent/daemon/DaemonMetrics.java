@@ -6,6 +6,8 @@ import io.ferry.agent.event.Result;
 import io.ferry.agent.migration.MigrationOutcome;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
@@ -21,6 +23,12 @@ public final class DaemonMetrics {
   private final Map<Phase, Histogram> phaseSeconds = new EnumMap<>(Phase.class);
   private final Histogram downtimeSeconds = new Histogram(DOWNTIME_BOUNDS);
   private final AtomicInteger subscribers = new AtomicInteger();
+  // QMP round trips are sub-millisecond for queries and up to seconds for a loaded QEMU.
+  private static final double[] QMP_BOUNDS =
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+  // Keyed by command name: a set bounded by the commands ferry's own code sends.
+  private final Map<String, Histogram> qmpRoundTrips = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> qmpErrors = new ConcurrentHashMap<>();
 
   public DaemonMetrics() {
     for (Result r : Result.values()) {
@@ -50,6 +58,14 @@ public final class DaemonMetrics {
     }
   }
 
+  /** A {@link io.ferry.qmp.QmpRoundTripListener}: called on QMP event loops, so only counts. */
+  void qmpRoundTrip(String command, long nanos, boolean error) {
+    qmpRoundTrips.computeIfAbsent(command, c -> new Histogram(QMP_BOUNDS)).observe(nanos / 1e9);
+    if (error) {
+      qmpErrors.computeIfAbsent(command, c -> new AtomicLong()).incrementAndGet();
+    }
+  }
+
   void subscriberAdded() {
     subscribers.incrementAndGet();
   }
@@ -74,9 +90,22 @@ public final class DaemonMetrics {
     out.append("# HELP ferry_downtime_seconds QEMU-reported downtime of each migration.\n");
     out.append("# TYPE ferry_downtime_seconds histogram\n");
     downtimeSeconds.render(out, "ferry_downtime_seconds", "");
+    out.append("# HELP ferry_qmp_round_trip_seconds QMP commands of migrations, from write to reply, by command.\n");
+    out.append("# TYPE ferry_qmp_round_trip_seconds histogram\n");
+    new TreeMap<>(qmpRoundTrips).forEach((c, h) ->
+        h.render(out, "ferry_qmp_round_trip_seconds", "command=\"" + label(c) + "\","));
+    out.append("# HELP ferry_qmp_errors_total QMP commands of migrations answered with an error, by command.\n");
+    out.append("# TYPE ferry_qmp_errors_total counter\n");
+    new TreeMap<>(qmpErrors).forEach((c, n) ->
+        out.append("ferry_qmp_errors_total{command=\"").append(label(c)).append("\"} ").append(n.get()).append('\n'));
     out.append("# HELP ferry_event_subscribers Open event streams.\n");
     out.append("# TYPE ferry_event_subscribers gauge\n");
     out.append("ferry_event_subscribers ").append(subscribers.get()).append('\n');
     return out.toString();
+  }
+
+  /** A label value escaped as the exposition format requires. */
+  private static String label(String value) {
+    return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
   }
 }

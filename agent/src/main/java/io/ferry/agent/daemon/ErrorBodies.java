@@ -26,6 +26,7 @@ final class ErrorBodies {
     if (!e.problems().isEmpty()) {
       inner.put("problems", e.problems());
     }
+    new java.util.TreeMap<>(e.details()).forEach(inner::putIfAbsent);
     return Map.of("error", inner);
   }
 

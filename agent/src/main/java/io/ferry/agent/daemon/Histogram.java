@@ -1,7 +1,5 @@
 package io.ferry.agent.daemon;
 
-import java.util.Locale;
-
 /** A Prometheus histogram (cumulative buckets, sum, count) in seconds; thread-safe. */
 final class Histogram {
   private final double[] bounds;
@@ -38,6 +36,6 @@ final class Histogram {
 
   static String number(double v) {
     return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) + ".0"
-        : String.format(Locale.ROOT, "%s", v);
+        : new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString(); // 0.0001, not 1.0E-4
   }
 }

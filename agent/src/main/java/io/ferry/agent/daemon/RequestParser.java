@@ -4,6 +4,7 @@ import io.ferry.agent.daemon.ApiAction.StreamFormat;
 import io.ferry.agent.plan.PlanParser;
 import io.ferry.agent.plan.PlanProblem;
 import io.ferry.agent.plan.PlanValidationException;
+import io.ferry.vfio.PciAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -23,6 +24,8 @@ public final class RequestParser {
   private static final Pattern CANCEL = Pattern.compile("/v1/migrations/" + ID + "/cancel");
   private static final Pattern EVENTS = Pattern.compile("/v1/migrations/" + ID + "/events");
   private static final Pattern INCOMING_STEP = Pattern.compile("/v1/incoming/" + ID + "/(plug|commit|abort)");
+  // Any segment, so that a malformed address is a 400 that says why rather than a bare 404.
+  private static final Pattern DEVICE_ACTION = Pattern.compile("/v1/devices/([^/]*)/(prepare|release)");
 
   private RequestParser() {}
 
@@ -83,10 +86,29 @@ public final class RequestParser {
     if ((m = EVENTS.matcher(path)).matches()) {
       return noBody(method, "GET", body, new ApiAction.StreamEvents(m.group(1), format(accept)));
     }
+    if ((m = DEVICE_ACTION.matcher(path)).matches()) {
+      return deviceAction(method, m.group(1), m.group(2), contentType, body);
+    }
     if ((m = MIGRATION.matcher(path)).matches()) {
       return noBody(method, "GET", body, new ApiAction.GetMigration(m.group(1)));
     }
     throw new ApiException(404, "not_found", "no such endpoint: " + path);
+  }
+
+  private static ApiAction deviceAction(String method, String bdf, String verb, String contentType, byte[] body) {
+    if (!method.equals("POST")) {
+      throw notAllowed(method, "POST");
+    }
+    PciAddress address;
+    try {
+      address = PciAddress.parse(bdf);
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(400, "invalid_pci_address", e.getMessage());
+    }
+    if (verb.equals("release")) {
+      return noBody(method, "POST", body, new ApiAction.ReleaseDevice(address));
+    }
+    return new ApiAction.PrepareDevice(PrepareBody.parse(address, contentType, body));
   }
 
   private static ApiAction noBody(String method, String expected, byte[] body, ApiAction action) {

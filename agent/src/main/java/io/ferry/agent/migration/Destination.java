@@ -1,6 +1,8 @@
 package io.ferry.agent.migration;
 
 import io.ferry.qmp.QmpEvent;
+import io.ferry.qmp.QmpIoThread;
+import io.ferry.qmp.QmpOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +15,19 @@ import java.util.concurrent.CompletableFuture;
  */
 sealed interface Destination permits LocalDestination, PeerDestination {
 
-  /** Connects to what is needed to drive it. */
-  CompletableFuture<Void> open();
+  /**
+   * Connects to what is needed to drive it. A monitor it opens goes on {@code ioThread} (the
+   * source's, so that a reply on one side and the command it triggers on the other are handled
+   * without a thread hand-off), with {@code options}; its round trips go to the run's listener.
+   */
+  CompletableFuture<Void> open(QmpIoThread ioThread, QmpOptions options);
+
+  /**
+   * Starts carrying the destination QEMU's own events into the run's events (a local monitor; a
+   * peer's events are on the peer's stream). Called once the PREFLIGHT reads are on their way,
+   * which cause no QEMU event.
+   */
+  void attachEventTap();
 
   /** Why it cannot take this migration, or null if it can (PREFLIGHT, before any change). */
   CompletableFuture<String> problem();
@@ -45,13 +58,15 @@ sealed interface Destination permits LocalDestination, PeerDestination {
   /**
    * Runs the guest on the destination: completes with QEMU's RESUME timestamp (µs). Calls {@code
    * pointOfNoReturn} as soon as the guest may be running there, before the commit is confirmed,
-   * so that a failure from then on never resumes the source.
+   * so that a failure from then on never resumes the source. Journaling is the caller's
+   * ({@link Commit}).
    */
   CompletableFuture<Long> commit(Runnable pointOfNoReturn);
 
   /**
    * Before the commit: discards whatever the destination holds for this migration (quits a QEMU
-   * that was given the stream, releases a peer's devices). Completes with where it was left.
+   * that was given the stream, releases a peer's devices), journaling the step first (best
+   * effort: a rollback only puts things back). Completes with where it was left.
    *
    * @param streamStarted whether {@link #listen} was called
    */

@@ -2,9 +2,12 @@ package io.ferry.agent.migration;
 
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Side;
+import io.ferry.agent.journal.JournalStep;
 import io.ferry.qmp.EventSubscription;
 import io.ferry.qmp.QmpClient;
 import io.ferry.qmp.QmpEvent;
+import io.ferry.qmp.QmpIoThread;
+import io.ferry.qmp.QmpOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 /** A destination QEMU on this host, driven over its own QMP monitor. */
 final class LocalDestination implements Destination {
   private static final Duration QUIT_GRACE = Duration.ofSeconds(10);
-  private static final Duration RESUME_TIMEOUT = Duration.ofSeconds(30);
 
   private final RunContext ctx;
   private volatile QmpClient qmp;
@@ -26,11 +28,23 @@ final class LocalDestination implements Destination {
   }
 
   @Override
-  public CompletableFuture<Void> open() {
-    return QmpClient.connect(ctx.plan.destination().qmp()).thenAccept(client -> {
+  public CompletableFuture<Void> open(QmpIoThread ioThread, QmpOptions options) {
+    return QmpClient.connect(ctx.plan.destination().qmp(), options, ioThread).thenAccept(client -> {
+      client.observeRoundTrips(ctx.qmpRoundTrips);
       qmp = client;
-      tap = QemuEventTap.attach(ctx, Side.DESTINATION, client);
     });
+  }
+
+  @Override
+  public synchronized void attachEventTap() {
+    if (tap == null && qmp != null) {
+      tap = QemuEventTap.attach(ctx, Side.DESTINATION, qmp);
+    }
+  }
+
+  /** The monitor, once {@link #open} completed (null if it did not): for a recovery's reads. */
+  QmpClient monitor() {
+    return qmp;
   }
 
   @Override
@@ -41,10 +55,21 @@ final class LocalDestination implements Destination {
             + "; start it with -S -incoming defer)");
   }
 
+  /**
+   * Both sent at once: the monitor runs its commands in order, so the parameters still follow the
+   * capabilities, without a round trip between them. A failure of the capabilities is the one
+   * reported.
+   */
   @Override
   public CompletableFuture<Void> prepare(Map<String, Boolean> capabilities, Map<String, Object> parameters) {
-    return ctx.waitOn(qmp.migrateSetCapabilities(capabilities))
-        .thenCompose(v -> ctx.waitOn(qmp.migrateSetParameters(parameters)));
+    CompletableFuture<Void> caps = ctx.waitOn(qmp.migrateSetCapabilities(capabilities));
+    CompletableFuture<Void> params = ctx.waitOn(qmp.migrateSetParameters(parameters));
+    return CompletableFuture.allOf(caps, params)
+        .handle((v, error) -> null)
+        .thenRun(() -> {
+          caps.join();
+          params.join();
+        });
   }
 
   @Override
@@ -66,11 +91,12 @@ final class LocalDestination implements Destination {
 
   @Override
   public CompletableFuture<Long> commit(Runnable pointOfNoReturn) {
-    CompletableFuture<QmpEvent> resumed = qmp.awaitEvent(QmpEvents.named("RESUME"), RESUME_TIMEOUT);
+    // Registered before cont: QEMU may send RESUME before cont's reply.
+    CompletableFuture<QmpEvent> resumed = qmp.awaitEvent(QmpEvents.named("RESUME"), Commit.RESUME_TIMEOUT);
     // Once cont is accepted the guest runs on the destination: from here there is no way back.
     return ctx.waitOn(qmp.cont())
         .thenRun(pointOfNoReturn)
-        .thenCompose(v -> ctx.withDeadline(ctx.waitOn(resumed), RESUME_TIMEOUT, "the destination's RESUME"))
+        .thenCompose(v -> ctx.withDeadline(ctx.waitOn(resumed), Commit.RESUME_TIMEOUT, "the destination's RESUME"))
         .thenApply(event -> {
           // Tell the network where the guest is now; a failure costs only convergence time.
           qmp.announceSelf().exceptionally(error -> {
@@ -90,9 +116,13 @@ final class LocalDestination implements Destination {
     if (qmp == null || !qmp.isOpen()) {
       return CompletableFuture.completedFuture("gone");
     }
-    ctx.events.step(Phase.ROLLBACK, "quit-destination", Map.of());
     CompletableFuture<Throwable> gone = qmp.disconnected();
-    return ctx.waitOn(qmp.quit())
+    return ctx.journal.record(Phase.ROLLBACK, JournalStep.QUIT_DESTINATION, Map.of())
+        .exceptionally(error -> null) // a rollback step goes ahead even if its record fails
+        .thenCompose(v -> {
+          ctx.events.step(Phase.ROLLBACK, "quit-destination", Map.of());
+          return ctx.waitOn(qmp.quit());
+        })
         .handle((v, error) -> null)
         .thenCompose(v -> ctx.waitOn(RunContext.copy(gone))
             .completeOnTimeout(null, QUIT_GRACE.toMillis(), TimeUnit.MILLISECONDS))

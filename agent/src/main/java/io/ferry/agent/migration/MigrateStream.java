@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import io.ferry.agent.journal.JournalStep;
 
 /**
  * Runs QEMU's own migration: {@code migrate-incoming} on the destination, {@code migrate} on the
@@ -27,19 +29,19 @@ final class MigrateStream {
   private static final Duration DESTINATION_SETTLE = Duration.ofSeconds(30);
 
   private final RunContext ctx;
-  private final Runnable onUnplugDone;
+  private final Supplier<CompletableFuture<Void>> onUnplugDone;
   private volatile boolean finished;
 
   /**
    * @param onUnplugDone called when, in failover mode, the source leaves {@code wait-unplug}
    */
-  MigrateStream(RunContext ctx, Runnable onUnplugDone) {
+  MigrateStream(RunContext ctx, Supplier<CompletableFuture<Void>> onUnplugDone) {
     this.ctx = ctx;
     this.onUnplugDone = onUnplugDone;
   }
 
-  /** Completes with the source's final figures once both sides report {@code completed}. */
-  CompletableFuture<MigrationInfo> run() {
+  /** Completes once both sides report {@code completed}. */
+  CompletableFuture<Void> run() {
     Duration total = ctx.plan.timeouts().migration().plus(ctx.plan.timeouts().unplug());
     CompletableFuture<QmpEvent> sourceFinal =
         ctx.source.awaitEvent(QmpEvents.migrationStatus(SOURCE_FINAL), total.plus(DESTINATION_SETTLE));
@@ -51,7 +53,8 @@ final class MigrateStream {
     String uri = ctx.plan.uri().toQemuUri();
 
     CompletableFuture<Void> started =
-        ctx.destination.listen(uri)
+        ctx.journal.record(ctx.phase, JournalStep.MIGRATE_STARTED, Map.of("uri", uri))
+            .thenCompose(v -> ctx.destination.listen(uri))
             .thenCompose(
                 v -> {
                   ctx.migrationStarted = true;
@@ -74,17 +77,16 @@ final class MigrateStream {
             })
         .thenCompose(this::requireCompleted)
         .thenCompose(
-            info ->
+            v ->
                 ctx.bounded(ctx.waitOn(destinationFinal), DESTINATION_SETTLE, "the destination's load")
-                    .thenApply(
+                    .thenAccept(
                         status -> {
                           if (!"completed".equals(status)) {
                             throw new PhaseFailure(
                                 Phase.MIGRATE, "the destination failed to load the migration stream");
                           }
-                          return info;
                         }))
-        .whenComplete((info, error) -> finished = true);
+        .whenComplete((v, error) -> finished = true);
   }
 
   private CompletableFuture<Void> primariesReleased(CompletableFuture<QmpEvent> sourceActive) {
@@ -92,23 +94,27 @@ final class MigrateStream {
             ctx.waitOn(sourceActive),
             ctx.plan.timeouts().unplug(),
             "the guest's release of the failover primaries")
-        .thenAccept(
+        .thenCompose(
             event -> {
               ctx.sourceDevices.keySet().forEach(ctx.unplugged::add);
-              onUnplugDone.run();
+              return onUnplugDone.get();
             });
   }
 
-  private CompletableFuture<MigrationInfo> requireCompleted(QmpEvent event) {
+  /**
+   * The source's final MIGRATION event. On success nothing more is asked here: the guest is
+   * paused until the commit, so a round trip now would be downtime; the figures are read after.
+   */
+  private CompletableFuture<Void> requireCompleted(QmpEvent event) {
     String status = QmpEvents.migrationStatusOf(event);
+    if ("completed".equals(status)) {
+      return done();
+    }
     return ctx.waitOn(ctx.source.queryMigrate())
-        .thenApply(
-            info -> {
-              if (!"completed".equals(status)) {
-                String why = info.errorDesc() == null ? "" : ": " + info.errorDesc();
-                throw new PhaseFailure(Phase.MIGRATE, "the migration " + status + why);
-              }
-              return info;
+        .handle(
+            (info, error) -> {
+              String why = info == null || info.errorDesc() == null ? "" : ": " + info.errorDesc();
+              throw new PhaseFailure(Phase.MIGRATE, "the migration " + status + why);
             });
   }
 

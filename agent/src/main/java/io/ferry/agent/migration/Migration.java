@@ -3,17 +3,30 @@ package io.ferry.agent.migration;
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.plan.MigrationPlan;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
-/** A running migration: its plan, its current phase, its outcome to come, and a way to cancel. */
+/**
+ * A running migration: its plan, its current phase, its outcome to come, and a way to cancel. A
+ * recovered one is a migration a restarted daemon took over from its journal and settled.
+ */
 public final class Migration {
   private final MigrationPlan plan;
-  private final MigrationRun run;
+  private final Supplier<Phase> phase;
+  private final Runnable cancel;
   private final CompletableFuture<MigrationOutcome> outcome;
+  private final boolean recovered;
 
   Migration(MigrationPlan plan, MigrationRun run, CompletableFuture<MigrationOutcome> outcome) {
+    this(plan, run::phase, run::cancel, outcome, false);
+  }
+
+  Migration(MigrationPlan plan, Supplier<Phase> phase, Runnable cancel,
+      CompletableFuture<MigrationOutcome> outcome, boolean recovered) {
     this.plan = plan;
-    this.run = run;
+    this.phase = phase;
+    this.cancel = cancel;
     this.outcome = outcome;
+    this.recovered = recovered;
   }
 
   public String id() {
@@ -25,7 +38,12 @@ public final class Migration {
   }
 
   public Phase phase() {
-    return run.phase();
+    return phase.get();
+  }
+
+  /** True if a restarted daemon took this migration over from the journal. */
+  public boolean recovered() {
+    return recovered;
   }
 
   /** Completes when the migration has ended, whatever the result; never completes exceptionally. */
@@ -35,9 +53,10 @@ public final class Migration {
 
   /**
    * Asks the migration to stop. Before the commit this rolls back (the VM keeps running on the
-   * source with all its devices); after the commit it is too late and is reported as ignored.
+   * source with all its devices); after the commit it is too late and is reported as ignored. A
+   * recovery is not cancellable: it is already putting things back in order.
    */
   public void cancel() {
-    run.cancel();
+    cancel.run();
   }
 }

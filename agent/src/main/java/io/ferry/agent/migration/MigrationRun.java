@@ -4,6 +4,8 @@ import io.ferry.agent.event.MigrationFigures;
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.event.Side;
+import io.ferry.agent.journal.JournalReplay;
+import io.ferry.agent.journal.JournalStep;
 import io.ferry.agent.plan.CommitPolicy;
 import io.ferry.agent.plan.DevicePolicy;
 import io.ferry.agent.plan.Mode;
@@ -11,6 +13,8 @@ import io.ferry.qmp.EventSubscription;
 import io.ferry.qmp.MigrationInfo;
 import io.ferry.qmp.QmpClient;
 import io.ferry.qmp.QmpEvent;
+import io.ferry.qmp.QmpIoThread;
+import io.ferry.qmp.QmpOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,11 +29,13 @@ import java.util.concurrent.CompletableFuture;
  */
 final class MigrationRun {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration RESUME_TIMEOUT = Duration.ofSeconds(30);
 
   private final RunContext ctx;
   private final List<EventSubscription> taps = new ArrayList<>();
   private volatile boolean committed;
+  /** QEMU's figures for the completed stream, asked for as soon as the destination resumes. */
+  private volatile CompletableFuture<MigrationInfo> finalInfo;
+  private CompletableFuture<Void> connection = CompletableFuture.completedFuture(null);
   private volatile MigrationInfo completedInfo;
   private boolean started;
   private volatile boolean ended;
@@ -41,13 +47,54 @@ final class MigrationRun {
   }
 
   CompletableFuture<MigrationOutcome> start() {
-    enter(Phase.PREFLIGHT);
-    return connect()
-        .thenCompose(v -> new Preflight(ctx).run())
+    // The first record carries the plan: a restarted daemon reconnects to the QEMUs it names.
+    // Ordered so that QEMU is kept busy while ferry does its own bookkeeping: the connections are
+    // under way while that record is written, and the event taps are attached while the
+    // preflight reads are in flight (those reads cause no QEMU event).
+    connection = connect();
+    return enter(Phase.PREFLIGHT, Map.of("plan", JournalReplay.planDetail(ctx.plan)))
+        .thenCompose(v -> connection)
+        .thenCompose(
+            v -> {
+              CompletableFuture<Void> checked = new Preflight(ctx).run();
+              attachTaps();
+              return checked;
+            })
+        .thenCompose(v -> journalSourceDevices())
         .thenCompose(v -> forward())
         .thenCompose(this::withFinalFigures)
         .exceptionallyCompose(this::afterFailure)
+        .thenCompose(this::journalEnd)
         .thenApply(this::finish);
+  }
+
+  /** What a rollback after a crash plugs back on the source: the devices as PREFLIGHT found them. */
+  private CompletableFuture<Void> journalSourceDevices() {
+    Map<String, Object> devices = new LinkedHashMap<>();
+    ctx.sourceDevices.forEach((id, device) -> devices.put(id, device.properties()));
+    return ctx.journal.record(Phase.PREFLIGHT, JournalStep.SOURCE_DEVICES, Map.of("devices", devices));
+  }
+
+  /**
+   * The result record closes the migration in the journal. If it cannot be written the outcome
+   * still goes out; the next start then finds the migration open and settles it from QEMU's state.
+   */
+  private CompletableFuture<MigrationOutcome.Draft> journalEnd(MigrationOutcome.Draft draft) {
+    boolean onDestination = draft.result() == Result.SUCCEEDED || draft.result() == Result.DEGRADED;
+    CompletableFuture<Void> cleanup = onDestination ? enter(Phase.CLEANUP) : CompletableFuture.completedFuture(null);
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("result", draft.result().name());
+    if (draft.reason() != null) {
+      detail.put("reason", draft.reason());
+    }
+    return cleanup
+        .thenCompose(v -> ctx.journal.record(Phase.DONE, JournalStep.RESULT, detail))
+        .handle((v, error) -> {
+          if (error != null) {
+            ctx.events.warning(ctx.phase, null, "the journal's result record failed: " + Errors.message(error), Map.of());
+          }
+          return draft;
+        });
   }
 
   // Not synchronized: callers may cancel from inside an event sink, which runs under the event
@@ -69,14 +116,21 @@ final class MigrationRun {
   }
 
   private CompletableFuture<Void> connect() {
-    CompletableFuture<QmpClient> source = QmpClient.connect(ctx.plan.source().qmp());
-    CompletableFuture<Void> destination = ctx.destination.open();
+    // Both monitors on one I/O thread (a local destination's too): a reply from one side and the
+    // command it triggers on the other are handled by the same thread, with no hand-off between
+    // threads on the way. Each client gets the phase's whole bound: the client's own 5 s default
+    // cut connections short when many QEMUs start and negotiate at once on a busy host (ferry
+    // bench --parallel 16).
+    QmpIoThread ioThread = QmpIoThread.next();
+    QmpOptions options = QmpOptions.defaults().withConnectTimeout(CONNECT_TIMEOUT);
+    CompletableFuture<QmpClient> source = QmpClient.connect(ctx.plan.source().qmp(), options, ioThread);
+    CompletableFuture<Void> destination = ctx.destination.open(ioThread, options);
     CompletableFuture<Void> both =
         source.thenCombine(
             destination,
             (src, dst) -> {
               ctx.source = src;
-              taps.add(QemuEventTap.attach(ctx, Side.SOURCE, src));
+              src.observeRoundTrips(ctx.qmpRoundTrips);
               return null;
             });
     return ctx.bounded(ctx.waitOn(both), CONNECT_TIMEOUT, "connecting to both monitors")
@@ -89,30 +143,32 @@ final class MigrationRun {
             });
   }
 
+  private synchronized void attachTaps() {
+    taps.add(QemuEventTap.attach(ctx, Side.SOURCE, ctx.source));
+    ctx.destination.attachEventTap();
+  }
+
   private CompletableFuture<MigrationOutcome.Draft> forward() {
     if (ctx.cancelRequested.isDone()) {
       // PREFLIGHT's reads are not cancellable, so a cancel may be waiting here: honour it before
       // the first change (a device_del sent now could not be withdrawn by the rollback).
       return CompletableFuture.failedFuture(new MigrationCancelledException(Phase.PREFLIGHT.name()));
     }
-    enter(Phase.UNPLUG);
     if (ctx.plan.mode() == Mode.FAILOVER) {
-      registerFailoverNegotiation();
       // UNPLUG lasts from migrate to the source's "active": QEMU's wait-unplug.
-      return new MigrateStream(ctx, () -> enter(Phase.MIGRATE))
-          .run()
-          .thenCompose(this::commitFailover);
+      return enter(Phase.UNPLUG)
+          .thenCompose(v -> {
+            registerFailoverNegotiation();
+            return new MigrateStream(ctx, () -> enter(Phase.MIGRATE)).run();
+          })
+          .thenCompose(v -> commitFailover());
     }
-    return new Unplug(ctx)
-        .run()
+    return enter(Phase.UNPLUG)
+        .thenCompose(v -> new Unplug(ctx).run())
+        .thenCompose(v -> enter(Phase.MIGRATE))
+        .thenCompose(v -> new MigrateStream(ctx, () -> CompletableFuture.completedFuture(null)).run())
         .thenCompose(
             v -> {
-              enter(Phase.MIGRATE);
-              return new MigrateStream(ctx, () -> {}).run();
-            })
-        .thenCompose(
-            info -> {
-              completedInfo = info;
               return ctx.plan.commit() == CommitPolicy.AFTER_REPLUG
                   ? replugThenCommit()
                   : commitThenReplug();
@@ -121,9 +177,8 @@ final class MigrationRun {
 
   /** The safe order: plug into the paused destination, and commit only if nothing vital failed. */
   private CompletableFuture<MigrationOutcome.Draft> replugThenCommit() {
-    enter(Phase.REPLUG);
-    return ctx.destination
-        .plug(destinationDevices(), ctx.plan.timeouts().replug(), true)
+    return enter(Phase.REPLUG)
+        .thenCompose(v -> ctx.destination.plug(destinationDevices(), ctx.plan.timeouts().replug(), true))
         .thenCompose(
             results -> {
               if (ctx.cancelRequested.isDone()) {
@@ -157,10 +212,9 @@ final class MigrationRun {
   private CompletableFuture<MigrationOutcome.Draft> commitThenReplug() {
     return commit()
         .thenCompose(
-            resumedAt -> {
-              enter(Phase.REPLUG);
-              return ctx.destination.plug(destinationDevices(), ctx.plan.timeouts().replug(), false);
-            })
+            resumedAt ->
+                enter(Phase.REPLUG)
+                    .thenCompose(v -> ctx.destination.plug(destinationDevices(), ctx.plan.timeouts().replug(), false)))
         .thenApply(
             results -> {
               results.stream()
@@ -170,12 +224,11 @@ final class MigrationRun {
             });
   }
 
-  private CompletableFuture<MigrationOutcome.Draft> commitFailover(MigrationInfo info) {
-    completedInfo = info;
+  private CompletableFuture<MigrationOutcome.Draft> commitFailover() {
     return commit()
+        .thenCompose(resumedAt -> enter(Phase.REPLUG))
         .thenCompose(
-            resumedAt -> {
-              enter(Phase.REPLUG);
+            entered -> {
               List<CompletableFuture<PlugResult>> waits = new ArrayList<>();
               failoverNegotiated.forEach(
                   (primary, negotiated) ->
@@ -200,7 +253,7 @@ final class MigrationRun {
   /** Registered before the migration starts: the destination may negotiate while still paused. */
   private void registerFailoverNegotiation() {
     Duration horizon =
-        ctx.plan.timeouts().unplug().plus(ctx.plan.timeouts().migration()).plus(ctx.plan.timeouts().replug()).plus(RESUME_TIMEOUT);
+        ctx.plan.timeouts().unplug().plus(ctx.plan.timeouts().migration()).plus(ctx.plan.timeouts().replug()).plus(Commit.RESUME_TIMEOUT);
     ctx.plan.devices().forEach(
         device ->
             failoverNegotiated.put(
@@ -218,19 +271,20 @@ final class MigrationRun {
    * timestamp (µs), the instant the guest could use the devices plugged before it.
    */
   private CompletableFuture<Long> commit() {
-    enter(Phase.COMMIT);
-    return ctx.waitOn(ctx.destination.commit(() -> committed = true))
-        .thenApply(
-            at -> {
-              ctx.timeline.destinationResumed(at);
-              return at;
-            });
+    return enter(Phase.COMMIT)
+        .thenCompose(v -> Commit.run(ctx, () -> committed = true))
+        .thenApply(at -> {
+          // QEMU's downtime and total time are final once the destination runs; asked at once,
+          // the reply travels while the rest of the commit is done.
+          finalInfo = ctx.waitOn(ctx.source.queryMigrate());
+          ctx.timeline.destinationResumed(at);
+          return at;
+        });
   }
 
   private CompletableFuture<MigrationOutcome.Draft> failBack(String reason) {
     fail(ctx.phase, reason);
-    enter(Phase.ROLLBACK);
-    return new Rollback(ctx).run(reason);
+    return enter(Phase.ROLLBACK).thenCompose(v -> new Rollback(ctx).run(reason));
   }
 
   private MigrationOutcome.Draft degradedOrSucceeded(List<PlugResult> results) {
@@ -272,8 +326,7 @@ final class MigrationRun {
             return new MigrationOutcome.Draft(Result.ROLLED_BACK, reason, state);
           });
     }
-    enter(Phase.ROLLBACK);
-    return new Rollback(ctx).run(reason);
+    return enter(Phase.ROLLBACK).thenCompose(v -> new Rollback(ctx).run(reason));
   }
 
   private Map<String, Map<String, Object>> destinationDevices() {
@@ -289,7 +342,29 @@ final class MigrationRun {
     ctx.events.phaseFailed(phase, reason);
   }
 
-  private synchronized void enter(Phase next) {
+  private CompletableFuture<Void> enter(Phase next) {
+    return enter(next, Map.of());
+  }
+
+  /**
+   * Journals the phase, then enters it. A rollback is entered even if its record cannot be
+   * written: it only puts things back, and a crash during it is settled from QEMU's state.
+   */
+  private CompletableFuture<Void> enter(Phase next, Map<String, ?> detail) {
+    if (started && ctx.phase == next) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> durable = ctx.journal.record(next, JournalStep.PHASE_ENTERED, detail);
+    if (next == Phase.ROLLBACK || next == Phase.CLEANUP) {
+      durable = durable.exceptionally(error -> {
+        ctx.events.warning(ctx.phase, null, "journal: " + Errors.message(error), Map.of());
+        return null;
+      });
+    }
+    return durable.thenRun(() -> enterNow(next));
+  }
+
+  private synchronized void enterNow(Phase next) {
     Phase previous = ctx.phase;
     if (started && previous == next) {
       return;
@@ -308,27 +383,24 @@ final class MigrationRun {
 
   /**
    * QEMU sends MIGRATION completed before it has computed the migration's total time and
-   * downtime (those are filled in just after, on the migration thread), so the figures read at
-   * completion can be zeros. By the time the VM runs on the destination they are final.
+   * downtime (those are filled in just after, on the migration thread), so they are read once
+   * the VM runs on the destination, when they are final.
    */
   private CompletableFuture<MigrationOutcome.Draft> withFinalFigures(MigrationOutcome.Draft draft) {
-    if (completedInfo == null || ctx.source == null || !ctx.source.isOpen()) {
+    CompletableFuture<MigrationInfo> info = finalInfo;
+    if (info == null) {
       return CompletableFuture.completedFuture(draft);
     }
-    return ctx.waitOn(ctx.source.queryMigrate())
-        .handle(
-            (info, error) -> {
-              if (info != null && "completed".equals(info.status())) {
-                completedInfo = info;
-              }
-              return draft;
-            });
+    return info.handle(
+        (figures, error) -> {
+          if (figures != null && "completed".equals(figures.status())) {
+            completedInfo = figures;
+          }
+          return draft;
+        });
   }
 
   private MigrationOutcome finish(MigrationOutcome.Draft draft) {
-    if (draft.result() == Result.SUCCEEDED || draft.result() == Result.DEGRADED) {
-      enter(Phase.CLEANUP);
-    }
     ctx.timeline.phaseEnded(ctx.phase);
     if (ctx.phase != failedPhase) {
       ctx.events.phaseCompleted(ctx.phase);
@@ -339,10 +411,15 @@ final class MigrationRun {
     ctx.events.result(outcome);
     ended = true;
     taps.forEach(EventSubscription::close);
-    if (ctx.source != null) {
-      ctx.source.close();
-    }
-    ctx.destination.close();
+    // The connections may still be under way (the first journal record failed): they are closed
+    // whenever they are made, so no monitor is left held by a run that is over.
+    connection.whenComplete(
+        (v, error) -> {
+          if (ctx.source != null) {
+            ctx.source.close();
+          }
+          ctx.destination.close();
+        });
     return outcome;
   }
 

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ferry.agent.event.Phase;
+import io.ferry.agent.journal.JournalStep;
 import io.ferry.agent.peer.PeerClient;
 import io.ferry.agent.peer.PeerReply;
 import io.ferry.agent.plan.PlanJson;
 import io.ferry.qmp.QmpEvent;
+import io.ferry.qmp.QmpIoThread;
+import io.ferry.qmp.QmpOptions;
 import io.netty.handler.codec.http.HttpMethod;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -51,8 +54,13 @@ final class PeerDestination implements Destination {
   }
 
   @Override
-  public CompletableFuture<Void> open() {
+  public CompletableFuture<Void> open(QmpIoThread ioThread, QmpOptions options) {
     return CompletableFuture.completedFuture(null); // one TLS connection per request
+  }
+
+  @Override
+  public void attachEventTap() {
+    // The peer's QEMU events go out on the peer's own stream, under the plan's id.
   }
 
   @Override
@@ -101,15 +109,22 @@ final class PeerDestination implements Destination {
       Map<String, Map<String, Object>> devices, Duration deadline, boolean cancellable) {
     ObjectNode body = JSON.createObjectNode();
     ObjectNode byId = body.putObject("devices");
-    devices.forEach((id, properties) -> {
-      ctx.events.device(ctx.phase, id, "plug-requested", Map.of("side", "destination", "properties", properties));
-      Map<String, Object> withoutId = new LinkedHashMap<>(properties);
-      withoutId.remove("id");
-      byId.set(id, JSON.valueToTree(withoutId));
-    });
     Duration limit = deadline.plus(LOAD_SETTLE);
-    CompletableFuture<PeerReply> sent =
-        ctx.waitOn(client.send(agent, HttpMethod.POST, incomingPath + "/plug", bytes(body), limit));
+    // The intent to plug each device is journaled first, as for a local destination: ferry does
+    // not ask for what it could not write down.
+    List<CompletableFuture<Void>> intents = new ArrayList<>();
+    devices.forEach((id, properties) -> intents.add(ctx.journal.record(ctx.phase, JournalStep.DEVICE_ADD, id,
+        Map.of("side", "destination", "properties", properties))));
+    CompletableFuture<PeerReply> sent = CompletableFuture.allOf(intents.toArray(CompletableFuture[]::new))
+        .thenCompose(v -> {
+          devices.forEach((id, properties) -> {
+            ctx.events.device(ctx.phase, id, "plug-requested", Map.of("side", "destination", "properties", properties));
+            Map<String, Object> withoutId = new LinkedHashMap<>(properties);
+            withoutId.remove("id");
+            byId.set(id, JSON.valueToTree(withoutId));
+          });
+          return ctx.waitOn(client.send(agent, HttpMethod.POST, incomingPath + "/plug", bytes(body), limit));
+        });
     return (cancellable ? ctx.bounded(sent, limit, "the destination agent's plug")
             : ctx.withDeadline(sent, limit, "the destination agent's plug"))
         .handle((reply, error) -> {
@@ -129,6 +144,14 @@ final class PeerDestination implements Destination {
                 r.plugged() ? Map.of("side", "destination") : Map.of("side", "destination", "error", r.error()));
           }
           return results;
+        })
+        .thenCompose(results -> {
+          // Facts the peer holds anyway: a failed record changes nothing.
+          List<CompletableFuture<Void>> added = new ArrayList<>();
+          results.stream().filter(PlugResult::plugged).forEach(r -> added.add(ctx.journal
+              .record(ctx.phase, JournalStep.DEVICE_ADDED, r.device(), Map.of("side", "destination"))
+              .exceptionally(error -> null)));
+          return CompletableFuture.allOf(added.toArray(CompletableFuture[]::new)).thenApply(v -> results);
         });
   }
 
@@ -159,8 +182,12 @@ final class PeerDestination implements Destination {
     if (!prepareSent) {
       return CompletableFuture.completedFuture("untouched");
     }
-    ctx.events.step(ctx.phase, "abort-destination", Map.of("agent", agent.toString()));
-    return ctx.waitOn(client.send(agent, HttpMethod.POST, incomingPath + "/abort", null, PREPARE))
+    return ctx.journal.record(ctx.phase, JournalStep.QUIT_DESTINATION, Map.of("agent", agent.toString()))
+        .exceptionally(error -> null) // a rollback step goes ahead even if its record fails
+        .thenCompose(v -> {
+          ctx.events.step(ctx.phase, "abort-destination", Map.of("agent", agent.toString()));
+          return ctx.waitOn(client.send(agent, HttpMethod.POST, incomingPath + "/abort", null, PREPARE));
+        })
         .thenApply(reply -> {
           if (reply.status() == 404) {
             return "untouched"; // the prepare request never created the incoming migration

@@ -27,15 +27,31 @@ final class Preflight {
     this.ctx = ctx;
   }
 
+  /**
+   * Every read PREFLIGHT needs goes out at once (none of them changes anything), so the phase
+   * costs one round trip of reads rather than a chain of them; the answers are then checked in a
+   * fixed order, so the problem reported first does not depend on which reply came first.
+   */
   CompletableFuture<Void> run() {
     CompletableFuture<VmStatus> sourceStatus = ctx.waitOn(ctx.source.queryStatus());
     CompletableFuture<String> destinationProblem = ctx.destination.problem();
-    return sourceStatus
-        .thenCombine(destinationProblem, this::checkStates)
-        .thenCompose(v -> ctx.waitOn(ctx.source.queryPci()))
-        .thenCompose(this::readSourceDevices)
-        .thenCompose(v -> ctx.waitOn(ctx.source.queryMigrate()))
-        .thenAccept(this::reportBlockers)
+    CompletableFuture<List<PciDeviceInfo>> pci = ctx.waitOn(ctx.source.queryPci());
+    CompletableFuture<MigrationInfo> migration = ctx.waitOn(ctx.source.queryMigrate());
+    SourceDeviceReader reader = new SourceDeviceReader(ctx.source);
+    Map<String, CompletableFuture<SourceDevice>> reads = new LinkedHashMap<>();
+    for (DevicePlan device : ctx.plan.devices()) {
+      reads.put(device.id(), ctx.waitOn(reader.read(device.id())));
+    }
+    List<CompletableFuture<?>> all = new ArrayList<>(List.of(sourceStatus, destinationProblem, pci, migration));
+    all.addAll(reads.values());
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .handle((v, error) -> null) // a failed read is reported below, in order
+        .thenRun(
+            () -> {
+              checkStates(sourceStatus.join(), destinationProblem.join());
+              acceptSourceDevices(pci.join(), reads);
+              reportBlockers(migration.join());
+            })
         .thenCompose(v -> configure());
   }
 
@@ -53,7 +69,9 @@ final class Preflight {
     return null;
   }
 
-  private CompletableFuture<Void> readSourceDevices(List<PciDeviceInfo> pci) {
+  /** Every planned device must be on the source; a read of one that is not is not reported. */
+  private void acceptSourceDevices(
+      List<PciDeviceInfo> pci, Map<String, CompletableFuture<SourceDevice>> reads) {
     List<String> missing = new ArrayList<>();
     for (DevicePlan device : ctx.plan.devices()) {
       if (pci.stream().noneMatch(d -> device.id().equals(d.qdevId()))) {
@@ -64,29 +82,21 @@ final class Preflight {
       throw new PhaseFailure(
           Phase.PREFLIGHT, "no such PCI device on the source: " + String.join(", ", missing));
     }
-    SourceDeviceReader reader = new SourceDeviceReader(ctx.source);
-    List<CompletableFuture<SourceDevice>> reads = new ArrayList<>();
-    for (DevicePlan device : ctx.plan.devices()) {
-      reads.add(ctx.waitOn(reader.read(device.id(), pci)));
+    reads.forEach(
+        (id, read) -> {
+          SourceDevice device = read.join().onBus(SourceDeviceReader.busOf(id, pci));
+          ctx.sourceDevices.put(id, device);
+          if (!device.properties().containsKey("bus")) {
+            ctx.events.warning(
+                Phase.PREFLIGHT,
+                id,
+                "device is not behind a root port or bridge: it cannot be hot-plugged back",
+                Map.of());
+          }
+        });
+    if (ctx.plan.mode() == Mode.FAILOVER) {
+      requireFailoverPairs();
     }
-    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-        .thenRun(
-            () -> {
-              for (CompletableFuture<SourceDevice> read : reads) {
-                SourceDevice device = read.join();
-                ctx.sourceDevices.put(device.id(), device);
-                if (!device.properties().containsKey("bus")) {
-                  ctx.events.warning(
-                      Phase.PREFLIGHT,
-                      device.id(),
-                      "device is not behind a root port or bridge: it cannot be hot-plugged back",
-                      Map.of());
-                }
-              }
-              if (ctx.plan.mode() == Mode.FAILOVER) {
-                requireFailoverPairs();
-              }
-            });
   }
 
   private void requireFailoverPairs() {
@@ -137,13 +147,19 @@ final class Preflight {
     capabilities.put("events", true); // MIGRATION events drive the state machine: always on
     Map<String, Object> parameters = new LinkedHashMap<>(ctx.plan.migration().parameters());
     parameters.putIfAbsent("max-bandwidth", UNCAPPED_BANDWIDTH);
-    CompletableFuture<Void> source =
-        ctx.waitOn(ctx.source.migrateSetCapabilities(capabilities))
-            .thenCompose(v -> ctx.waitOn(ctx.source.migrateSetParameters(parameters)));
-    // Both sides at once. allOf waits for both even if one fails, so a failure is handled only
-    // once a peer destination has answered (its abort then finds what it prepared).
-    CompletableFuture<Void> destination = ctx.destination.prepare(capabilities, parameters);
-    return CompletableFuture.allOf(source, destination)
+    // Sent together: each monitor runs its commands in order, so the parameters still follow the
+    // capabilities, without a round trip between them. The destination is prepared at the same
+    // time (a local one the same way; a peer binds its devices and listens). allOf waits for all
+    // even if one fails, so a failure is handled only once a peer destination has answered (its
+    // abort then finds what it prepared).
+    List<CompletableFuture<Void>> settings =
+        List.of(
+            ctx.waitOn(ctx.source.migrateSetCapabilities(capabilities)),
+            ctx.waitOn(ctx.source.migrateSetParameters(parameters)),
+            ctx.destination.prepare(capabilities, parameters));
+    return CompletableFuture.allOf(settings.toArray(CompletableFuture[]::new))
+        .handle((v, error) -> null)
+        .thenRun(() -> settings.forEach(CompletableFuture::join)) // the first failure, in order
         .thenRun(
             () ->
                 ctx.events.phaseDetail(

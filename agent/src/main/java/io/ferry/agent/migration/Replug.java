@@ -2,6 +2,7 @@ package io.ferry.agent.migration;
 
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Side;
+import io.ferry.agent.journal.JournalStep;
 import io.ferry.qmp.QmpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,12 +31,16 @@ final class Replug {
     List<CompletableFuture<PlugResult>> plugs = new ArrayList<>();
     devices.forEach(
         (id, properties) -> {
-          ctx.events.device(ctx.phase, id, "plug-requested", Map.of("side", side.wireName(), "properties", properties));
           plugs.add(
-              (cancellable
-                      ? ctx.bounded(ctx.waitOn(qmp.deviceAdd(properties)), deadline, "device_add " + id)
-                      : ctx.withDeadline(
-                          ctx.waitOn(qmp.deviceAdd(properties)), deadline, "device_add " + id))
+              journaled(side, id, properties)
+                  .thenCompose(v -> {
+                    ctx.events.device(ctx.phase, id, "plug-requested", Map.of("side", side.wireName(), "properties", properties));
+                    return cancellable
+                        ? ctx.bounded(ctx.waitOn(qmp.deviceAdd(properties)), deadline, "device_add " + id)
+                        : ctx.withDeadline(ctx.waitOn(qmp.deviceAdd(properties)), deadline, "device_add " + id);
+                  })
+                  .thenCompose(v -> ctx.journal.record(ctx.phase, JournalStep.DEVICE_ADDED, id, Map.of("side", side.wireName()))
+                      .exceptionally(error -> null)) // a fact QEMU holds anyway: recovery asks query-pci
                   .handle(
                       (v, error) -> {
                         PlugResult result =
@@ -54,5 +59,16 @@ final class Replug {
         });
     return CompletableFuture.allOf(plugs.toArray(CompletableFuture[]::new))
         .thenApply(v -> plugs.stream().map(CompletableFuture::join).toList());
+  }
+
+  /**
+   * The intent to plug, journaled first. Towards the destination a failed record means no plug
+   * (ferry does not act on what it could not write down); plugging back on the source is a
+   * rollback, which proceeds anyway.
+   */
+  private CompletableFuture<Void> journaled(Side side, String id, Map<String, Object> properties) {
+    CompletableFuture<Void> durable = ctx.journal.record(ctx.phase, JournalStep.DEVICE_ADD, id,
+        Map.of("side", side.wireName(), "properties", properties));
+    return side == Side.SOURCE ? durable.exceptionally(error -> null) : durable;
   }
 }

@@ -3,6 +3,7 @@ package io.ferry.agent.migration;
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.event.Side;
+import io.ferry.agent.journal.JournalStep;
 import io.ferry.agent.plan.Mode;
 import io.ferry.qmp.PciDeviceInfo;
 import io.ferry.qmp.QmpEvent;
@@ -26,7 +27,6 @@ import java.util.function.Supplier;
  */
 final class Rollback {
   private static final Duration QEMU_SETTLE = Duration.ofSeconds(30);
-  private static final Duration QUIT_GRACE = Duration.ofSeconds(10);
 
   private final RunContext ctx;
   private final Replug replug;
@@ -100,7 +100,10 @@ final class Rollback {
             });
   }
 
-  /** The destination holds (part of) the guest's state, or is ready to, but never ran it. */
+  /**
+   * The destination holds (part of) the guest's state, or is ready to, but never ran it: the
+   * destination discards it (and journals that it does).
+   */
   private CompletableFuture<Void> discardDestination() {
     return ctx.destination.discard(ctx.migrationStarted).thenAccept(where -> state.put("destination", where));
   }
@@ -132,10 +135,13 @@ final class Rollback {
       state.put("source", "running");
       return done();
     }
-    ctx.events.step(Phase.ROLLBACK, "cont-source", Map.of("status", status.status()));
     CompletableFuture<QmpEvent> resumed =
         ctx.source.awaitEvent(QmpEvents.named("RESUME"), QEMU_SETTLE);
-    return ctx.waitOn(ctx.source.cont())
+    return bestEffort(JournalStep.CONT_SOURCE)
+        .thenCompose(v -> {
+          ctx.events.step(Phase.ROLLBACK, "cont-source", Map.of("status", status.status()));
+          return ctx.waitOn(ctx.source.cont());
+        })
         .thenCompose(v -> ctx.withDeadline(ctx.waitOn(resumed), QEMU_SETTLE, "the source's RESUME"))
         .thenAccept(e -> state.put("source", "running"));
   }
@@ -183,6 +189,11 @@ final class Rollback {
             });
   }
 
+
+  /** A rollback step is journaled, but taken even if the record fails: it only puts things back. */
+  private CompletableFuture<Void> bestEffort(JournalStep step) {
+    return ctx.journal.record(Phase.ROLLBACK, step, Map.of()).exceptionally(error -> null);
+  }
 
   private static CompletableFuture<Void> done() {
     return CompletableFuture.completedFuture(null);

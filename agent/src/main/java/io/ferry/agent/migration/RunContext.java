@@ -4,6 +4,7 @@ import io.ferry.agent.event.Phase;
 import io.ferry.agent.plan.DevicePlan;
 import io.ferry.agent.plan.MigrationPlan;
 import io.ferry.qmp.QmpClient;
+import io.ferry.qmp.QmpRoundTripListener;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 final class RunContext {
   final MigrationPlan plan;
   final RunEvents events;
+  final QmpRoundTripListener qmpRoundTrips;
+  final RunJournal journal;
   final WaitClock waits = new WaitClock();
   final Timeline timeline = new Timeline();
   final CompletableFuture<Void> cancelRequested = new CompletableFuture<>();
@@ -37,9 +40,12 @@ final class RunContext {
   /** Whether {@code migrate} was sent (a rollback must cancel it and wait for a final state). */
   volatile boolean migrationStarted;
 
-  RunContext(MigrationPlan plan, RunEvents events) {
+  RunContext(
+      MigrationPlan plan, RunEvents events, RunJournal journal, QmpRoundTripListener qmpRoundTrips) {
     this.plan = plan;
     this.events = events;
+    this.journal = journal;
+    this.qmpRoundTrips = qmpRoundTrips;
   }
 
   DevicePlan device(String id) {

@@ -13,6 +13,16 @@ record SourceDevice(String id, Map<String, Object> properties) {
     properties = Map.copyOf(properties);
   }
 
+  /** The same device, sitting on {@code bus} when it has one. */
+  SourceDevice onBus(java.util.Optional<String> bus) {
+    if (bus.isEmpty()) {
+      return this;
+    }
+    Map<String, Object> props = new LinkedHashMap<>(properties);
+    props.put("bus", bus.get());
+    return new SourceDevice(id, props);
+  }
+
   /** The {@code device_add} arguments for the destination: the plan's own, or the source's. */
   Map<String, Object> destinationProperties(java.util.Optional<Map<String, Object>> planned) {
     Map<String, Object> props = new LinkedHashMap<>(planned.orElse(properties));

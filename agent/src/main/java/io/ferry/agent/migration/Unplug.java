@@ -1,6 +1,7 @@
 package io.ferry.agent.migration;
 
 import io.ferry.agent.event.Phase;
+import io.ferry.agent.journal.JournalStep;
 import io.ferry.qmp.PciDeviceInfo;
 import io.ferry.qmp.QmpCommandException;
 import io.ferry.qmp.QmpEvent;
@@ -58,8 +59,21 @@ final class Unplug {
   }
 
   private CompletableFuture<Void> requestUnplug(String id, boolean retry) {
-    ctx.events.device(Phase.UNPLUG, id, retry ? "unplug-retried" : "unplug-requested", Map.of());
-    return ctx.waitOn(ctx.source.deviceDel(id))
+    // The first request is journaled before it is sent; a retry repeats an intent already written.
+    CompletableFuture<Void> durable = retry
+        ? CompletableFuture.completedFuture(null)
+        : ctx.journal.record(Phase.UNPLUG, JournalStep.UNPLUG_REQUESTED, id, Map.of());
+    return durable
+        .thenCompose(v -> {
+          if (!retry && ctx.cancelRequested.isDone()) {
+            // Cancelled while the record was being written: the rollback has begun, send nothing.
+            ctx.unplugPending.remove(id);
+            throw new MigrationCancelledException(Phase.UNPLUG.name());
+          }
+          CompletableFuture<Void> request = ctx.waitOn(ctx.source.deviceDel(id));
+          ctx.events.device(Phase.UNPLUG, id, retry ? "unplug-retried" : "unplug-requested", Map.of());
+          return request;
+        })
         .exceptionally(
             error -> {
               if (alreadyUnplugging(error)) {

@@ -13,11 +13,30 @@ final class WaitClock {
   private long openedAtNs;
   private long waitedNs;
 
-  /** Counts {@code future} as waiting on QEMU or the guest until it completes. */
+  /**
+   * Counts {@code future} as waiting on QEMU or the guest until it completes, and returns a future
+   * that completes only once the wait is closed. Handing back {@code future} itself would be wrong:
+   * a CompletableFuture runs its dependents last-registered first, so the caller's continuation
+   * (ferry's own work) would run before the wait closed and be counted as waiting.
+   */
   <T> CompletableFuture<T> track(CompletableFuture<T> future) {
     begin();
-    future.whenComplete((value, error) -> end());
-    return future;
+    CompletableFuture<T> waited = new CompletableFuture<>();
+    future.whenComplete(
+        (value, error) -> {
+          end();
+          if (error == null) {
+            waited.complete(value);
+          } else {
+            waited.completeExceptionally(error);
+          }
+        });
+    return waited;
+  }
+
+  /** Whether a wait is open now. */
+  synchronized boolean waiting() {
+    return outstanding > 0;
   }
 
   synchronized void begin() {

@@ -99,4 +99,24 @@ class BenchReportTest {
     assertThat(svg.getElementsByTagName("rect").getLength()).isEqualTo(BenchReport.BINS);
     assertThat(svg.getTextContent()).contains("qemu downtime (ms)", "median 1.0");
   }
+
+  @Test
+  void parallelMigrationsAreEachARowLabelledWithTheirSlotAndTheMemoryTableFollows() throws Exception {
+    MigrationRunFigures a = run(1, 100_000, 230);
+    Map<String, Double> ms = new LinkedHashMap<>(a.millis());
+    ms.put(MigrationRunFigures.OVERHEAD, 4.0);
+    MigrationRunFigures slot1 = new MigrationRunFigures(1, 1, Result.SUCCEEDED, ms, a.figures());
+    ms.put(MigrationRunFigures.OVERHEAD, 6.0);
+    MigrationRunFigures slot2 = new MigrationRunFigures(1, 2, Result.SUCCEEDED, ms, a.figures());
+    Element svg = svg(BenchReport.timeline(List.of(slot1, slot2)));
+    Element first = rectTitled(svg, "run 1 slot 1 MIGRATE 100.0 ms");
+    Element second = rectTitled(svg, "run 1 slot 2 MIGRATE 100.0 ms");
+    assertThat(Double.parseDouble(second.getAttribute("y"))).isGreaterThan(Double.parseDouble(first.getAttribute("y")));
+
+    String html = BenchReport.html("parallel", List.of(slot1, slot2),
+        Map.of(1, new MemorySampler.RunMemory(70.25, 80.0, 5)));
+    // run 1: two migrations, overhead median (nearest rank) 4.00, VmRSS 70.3 (one decimal), VmHWM 80.0.
+    assertThat(html).contains("Agent memory", "<tr><td>1</td><td>2</td><td>4.00</td><td>70.3</td><td>80.0</td></tr>");
+    assertThat(BenchReport.html("alone", List.of(a))).doesNotContain("Agent memory");
+  }
 }

@@ -90,6 +90,41 @@ class BenchResultWriterTest {
   }
 
   @Test
+  void aParallelRunWritesOneLinePerMigrationWithItsSlotAndTheAgentMemory() throws IOException {
+    MigrationRunFigures one = run(1, 300);
+    MigrationRunFigures a = new MigrationRunFigures(1, 1, Result.SUCCEEDED, one.millis(), one.figures());
+    MigrationRunFigures b = new MigrationRunFigures(1, 2, Result.SUCCEEDED, run(1, 320).millis(), one.figures());
+    MigrationRunFigures c = new MigrationRunFigures(2, 1, Result.SUCCEEDED, run(2, 330).millis(), one.figures());
+    MigrationRunFigures d = new MigrationRunFigures(2, 2, Result.SUCCEEDED, run(2, 340).millis(), one.figures());
+    Map<Integer, MemorySampler.RunMemory> memory = new LinkedHashMap<>();
+    memory.put(1, new MemorySampler.RunMemory(61.04, 70.0, 12));
+    memory.put(2, new MemorySampler.RunMemory(65.0, 72.5, 9));
+    try (BenchResultWriter w = BenchResultWriter.open(dir)) {
+      w.run(new BenchRun(1, List.of(a, b), memory.get(1)));
+      w.run(new BenchRun(2, List.of(c, d), memory.get(2)));
+      w.summary(Map.of("parallel", 2), List.of(a, b, c, d), memory);
+    }
+    List<String> lines = Files.readAllLines(dir.resolve(BenchResultWriter.RUNS));
+    assertThat(lines).hasSize(4);
+    JsonNode second = BenchResultWriter.JSON.readTree(lines.get(1));
+    assertThat(second.get("run").asInt()).isEqualTo(1);
+    assertThat(second.get("slot").asInt()).isEqualTo(2);
+    assertThat(second.at("/ms/wall time").asDouble()).isEqualTo(320.0);
+    assertThat(second.at("/agentMemory/maxRssMiB").asDouble()).isEqualTo(61.0);
+    assertThat(second.at("/agentMemory/hwmMiB").asDouble()).isEqualTo(70.0);
+    assertThat(BenchResultWriter.JSON.readTree(lines.get(3)).at("/agentMemory/samples").asInt()).isEqualTo(9);
+
+    JsonNode root = BenchResultWriter.JSON.readTree(dir.resolve(BenchResultWriter.SUMMARY).toFile());
+    assertThat(root.get("runs").asInt()).isEqualTo(2);
+    assertThat(root.get("migrations").asInt()).isEqualTo(4);
+    assertThat(root.at("/figures/wall time/count").asInt()).isEqualTo(4);
+    assertThat(root.at("/agentMemory/maxRssMiB").asDouble()).isEqualTo(65.0);
+    assertThat(root.at("/agentMemory/maxHwmMiB").asDouble()).isEqualTo(72.5);
+    assertThat(root.at("/agentMemory/perRun/1/run").asInt()).isEqualTo(2);
+    assertThat(root.at("/agentMemory/sampleEveryMs").asLong()).isEqualTo(MemorySampler.EVERY_MS);
+  }
+
+  @Test
   void fewRunsGiveANullCiAndANote() throws IOException {
     try (BenchResultWriter w = BenchResultWriter.open(dir)) {
       w.summary(Map.of(), List.of(run(1, 5), run(2, 6), run(3, 7)));

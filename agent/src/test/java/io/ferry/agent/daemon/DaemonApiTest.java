@@ -39,6 +39,7 @@ class DaemonApiTest {
   private EventBus bus;
   private ExecutorService blocking;
   private DaemonCore core;
+  private FakeHost host;
   private DaemonServer server;
   private Curl curl;
 
@@ -46,7 +47,8 @@ class DaemonApiTest {
   void start() throws Exception {
     bus = new EventBus();
     blocking = Executors.newCachedThreadPool();
-    core = new DaemonCore(bus, () -> List.of(Map.of("address", "0000:00:01.0")), blocking);
+    host = new FakeHost(dir);
+    core = new DaemonCore(bus, host.devices, blocking);
     server = DaemonServer.start(dir.resolve("run/ferry.sock"), core, PeerPolicy.withDefaults(List.of()));
     curl = new Curl(server.socket());
   }
@@ -56,6 +58,7 @@ class DaemonApiTest {
     server.close();
     bus.close();
     blocking.shutdown();
+    host.close();
   }
 
   private static JsonNode json(Curl.Reply r) throws Exception {
@@ -108,6 +111,24 @@ class DaemonApiTest {
     Curl.Reply chunked = curl.run(List.of(), "/v1/migrations", "-X", "POST", "-H", "Expect:",
         "-H", "Transfer-Encoding: chunked", "-H", "Content-Type: application/json", "--data-binary", "@" + big);
     assertError(chunked, 413, "body_too_large");
+    assertThat(curl.get("/healthz").status()).isEqualTo(200);
+  }
+
+  /** Regression (found by ApiFuzzTest): a bad percent-escape in the path was a 500 internal_error. */
+  @Test
+  void aMalformedPercentEscapeInThePathIsA400() throws Exception {
+    assertError(curl.get("/%"), 400, "bad_request");
+    assertError(curl.get("/v1/migrations/%zz"), 400, "bad_request");
+    assertThat(curl.get("/healthz").status()).isEqualTo(200);
+  }
+
+  /** Regression (found by ApiFuzzTest): Netty answered an unknown Expect with an empty 417. */
+  @Test
+  void anUnsupportedExpectationIsA417JsonErrorAndTheDaemonGoesOn() throws Exception {
+    Curl.Reply r = curl.run(List.of(), "/v1/migrations", "-X", "POST", "-H", "Expect: 100-coÿntinue",
+        "-H", "Content-Type: application/json", "--data-binary", VALID_PLAN);
+    assertError(r, 417, "expectation_failed");
+    assertThat(curl.get("/v1/migrations").body().trim()).isEqualTo("[]");
     assertThat(curl.get("/healthz").status()).isEqualTo(200);
   }
 
@@ -223,7 +244,8 @@ class DaemonApiTest {
   void devicesAreListedAsJson() throws Exception {
     Curl.Reply r = curl.get("/v1/devices");
     assertThat(r.status()).isEqualTo(200);
-    assertThat(json(r).get(0).get("address").asText()).isEqualTo("0000:00:01.0");
+    assertThat(json(r).get(0).get("address").asText()).isEqualTo(FakeHost.NIC);
+    assertThat(json(r).get(0).get("driver").asText()).isEqualTo("igb");
   }
 
   @Test
@@ -298,7 +320,7 @@ class DaemonApiTest {
   @Test
   void theStreamOfAFinishedMigrationWhoseEventsTheBusForgotIs410NotAHang() throws Exception {
     try (EventBus small = new EventBus(EventBus.DEFAULT_QUEUE_CAPACITY, 1, null)) {
-      DaemonCore forgetful = new DaemonCore(small, List::of, blocking);
+      DaemonCore forgetful = new DaemonCore(small, host.devices, blocking);
       try (DaemonServer s = DaemonServer.start(dir.resolve("small.sock"), forgetful, PeerPolicy.withDefaults(List.of()))) {
         Curl c = new Curl(s.socket());
         assertThat(c.post("/v1/migrations", VALID_PLAN).status()).isEqualTo(202);

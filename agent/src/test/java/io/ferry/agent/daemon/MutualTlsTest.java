@@ -50,7 +50,7 @@ class MutualTlsTest {
     bus = new EventBus();
     blocking = Executors.newCachedThreadPool();
     listener = TlsListener.start(new InetSocketAddress("127.0.0.1", 0),
-        new DaemonCore(bus, List::of, blocking), server);
+        new DaemonCore(bus, new FakeHost(dir.resolve("host")).devices, blocking), server);
     agent = URI.create("https://127.0.0.1:" + listener.address().getPort());
   }
 

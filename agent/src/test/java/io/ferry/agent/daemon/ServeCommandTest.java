@@ -28,7 +28,7 @@ class ServeCommandTest {
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-cp", System.getProperty("java.class.path"),
           "io.ferry.agent.cli.FerryMain", "serve", "--socket", socket.toString(), "--stop-grace", "5s",
-          "--journal", dir.resolve("devices.journal").toString());
+          "--journal", dir.resolve("devices.journal").toString(), "--state-dir", dir.resolve("state").toString());
       pb.environment().put("NOTIFY_SOCKET", notify.toString());
       pb.redirectErrorStream(true).redirectOutput(dir.resolve("serve.log").toFile());
       Process daemon = pb.start();

@@ -3,9 +3,12 @@ package io.ferry.agent.migration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.qmp.PciDeviceInfo;
+import io.ferry.qmp.QmpCommandException;
+import io.ferry.qmp.QmpDisconnectedException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
 /** The bus a device is plugged back into is the root port whose secondary bus holds it. */
@@ -36,5 +39,28 @@ class SourceDeviceReaderTest {
     assertThat(device.destinationProperties(Optional.empty())).isEqualTo(device.properties());
     assertThat(device.destinationProperties(Optional.of(Map.of("driver", "vfio-pci", "host", "0000:3b:01.0"))))
         .isEqualTo(Map.of("driver", "vfio-pci", "host", "0000:3b:01.0", "id", "hostnet1"));
+  }
+
+  @Test
+  void onlyQemusPropertyNotFoundAnswerMeansTheDriverLacksTheProperty() {
+    // Both strings as QEMU 7.2 answered qom-get on an e1000e and on a device that does not exist.
+    assertThat(SourceDeviceReader.propertyMissing(
+            new QmpCommandException("qom-get", "GenericError", "Property 'e1000e.host' not found")))
+        .isTrue();
+    assertThat(SourceDeviceReader.propertyMissing(
+            new CompletionException(
+                new QmpCommandException("qom-get", "GenericError", "Property 'e1000e.host' not found"))))
+        .isTrue();
+    assertThat(SourceDeviceReader.propertyMissing(
+            new QmpCommandException("qom-get", "DeviceNotFound", "Device '/machine/peripheral/nosuch' not found")))
+        .isFalse();
+    assertThat(SourceDeviceReader.propertyMissing(new QmpDisconnectedException("monitor closed", null))).isFalse();
+  }
+
+  @Test
+  void theBusFoundInQueryPciIsAddedToWhatWasRead() {
+    SourceDevice read = new SourceDevice("hostnet1", Map.of("driver", "e1000e", "id", "hostnet1"));
+    assertThat(read.onBus(SourceDeviceReader.busOf("hostnet1", PCI)).properties()).containsEntry("bus", "rp2");
+    assertThat(read.onBus(Optional.empty())).isEqualTo(read);
   }
 }

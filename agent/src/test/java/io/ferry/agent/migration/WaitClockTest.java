@@ -3,6 +3,7 @@ package io.ferry.agent.migration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** The waiting clock counts the union of overlapping waits, so overhead is never negative. */
@@ -12,8 +13,10 @@ class WaitClockTest {
     WaitClock clock = new WaitClock();
     assertThat(clock.waitedNs()).isZero();
 
-    CompletableFuture<Void> first = clock.track(new CompletableFuture<>());
-    CompletableFuture<Void> second = clock.track(new CompletableFuture<>());
+    CompletableFuture<Void> first = new CompletableFuture<>();
+    CompletableFuture<Void> second = new CompletableFuture<>();
+    clock.track(first);
+    clock.track(second);
     long before = System.nanoTime();
     Thread.sleep(20);
     first.complete(null);
@@ -33,9 +36,24 @@ class WaitClockTest {
   @Test
   void aFailedWaitStopsTheClockToo() {
     WaitClock clock = new WaitClock();
-    CompletableFuture<Void> wait = clock.track(new CompletableFuture<>());
-    wait.completeExceptionally(new IllegalStateException("QEMU said no"));
+    CompletableFuture<Void> reply = new CompletableFuture<>();
+    CompletableFuture<Void> tracked = clock.track(reply);
+    reply.completeExceptionally(new IllegalStateException("QEMU said no"));
+    assertThat(clock.waiting()).isFalse();
+    assertThat(tracked).isCompletedExceptionally();
     long waited = clock.waitedNs();
     assertThat(clock.waitedNs()).isEqualTo(waited);
+  }
+
+  @Test
+  void workChainedOnAWaitRunsAfterTheWaitClosedSoItCountsAsOverhead() {
+    WaitClock clock = new WaitClock();
+    CompletableFuture<String> reply = new CompletableFuture<>();
+    AtomicBoolean waitingDuringContinuation = new AtomicBoolean(true);
+    CompletableFuture<String> tracked = clock.track(reply);
+    tracked.thenRun(() -> waitingDuringContinuation.set(clock.waiting()));
+    reply.complete("return");
+    assertThat(tracked).isCompletedWithValue("return");
+    assertThat(waitingDuringContinuation).as("the wait was still open when ferry's continuation ran").isFalse();
   }
 }

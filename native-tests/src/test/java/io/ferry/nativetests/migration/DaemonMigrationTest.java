@@ -15,6 +15,7 @@ import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.event.ResultDetail;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
+import io.ferry.vfio.VfioDevices;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ class DaemonMigrationTest {
     try (MigrationLab lab = MigrationLab.start(workDir, "daemon", b -> b, List.of(MigrationLab.nic(1)));
         EventBus bus = new EventBus();
         DaemonServer server = DaemonServer.start(workDir.resolve("ferry.sock"),
-            new DaemonCore(bus, List::of, blocking), PeerPolicy.withDefaults(List.of()))) {
+            new DaemonCore(bus, VfioDevices.forHost(workDir.resolve("devices.journal")), blocking), PeerPolicy.withDefaults(List.of()))) {
       String plan = plan(lab, "vm1-via-daemon");
       Path socket = server.socket();
 
@@ -83,6 +84,9 @@ class DaemonMigrationTest {
       String metrics = curl(socket, "http://ferry/metrics");
       assertThat(metrics).contains("ferry_migrations_total{result=\"SUCCEEDED\"} 1")
           .contains("ferry_downtime_seconds_count 1");
+      // Both monitors' commands were timed: every migration asks query-migrate and query-status.
+      assertThat(metrics).containsPattern("ferry_qmp_round_trip_seconds_count\\{command=\"query-migrate\"\\} [1-9]")
+          .containsPattern("ferry_qmp_round_trip_seconds_count\\{command=\"query-status\"\\} [1-9]");
       Files.writeString(Path.of("target", "ferry-daemon-example.ndjson"), stream);
       Files.writeString(Path.of("target", "ferry-daemon-example-migration.json"), view.toPrettyString());
       Files.writeString(Path.of("target", "ferry-daemon-example-metrics.txt"), metrics);
@@ -96,7 +100,7 @@ class DaemonMigrationTest {
     ExecutorService blocking = Executors.newCachedThreadPool();
     try (MigrationLab lab = MigrationLab.start(workDir, "drain", b -> b, List.of(MigrationLab.nic(1)));
         EventBus bus = new EventBus()) {
-      DaemonCore core = new DaemonCore(bus, List::of, blocking);
+      DaemonCore core = new DaemonCore(bus, VfioDevices.forHost(workDir.resolve("devices.journal")), blocking);
       try (DaemonServer server = DaemonServer.start(workDir.resolve("ferry.sock"), core,
           PeerPolicy.withDefaults(List.of()))) {
         Path socket = server.socket();

@@ -78,6 +78,28 @@ class RealQemuQmpTest {
     throw new AssertionError("expected a failure, got success");
   }
 
+  record RoundTrip(String command, long nanos, boolean error) {}
+
+  @Test
+  void everyRepliedCommandIsReportedWithItsRoundTripAndWhetherItFailed() throws Exception {
+    // A loaded 2-core CI machine can take longer than the 5 s default to start QEMU's monitor.
+    QmpClient client = connect(qemu(), QmpOptions.defaults().withConnectTimeout(Duration.ofSeconds(30)));
+    List<RoundTrip> seen = new CopyOnWriteArrayList<>();
+    client.observeRoundTrips((command, nanos, error) -> seen.add(new RoundTrip(command, nanos, error)));
+    long before = System.nanoTime();
+    get(client.queryStatus());
+    failureOf(client.execute("qom-get", Map.of("path", "/machine/nope", "property", "x")));
+    long elapsed = System.nanoTime() - before;
+    assertThat(seen).extracting(RoundTrip::command).containsExactly("query-status", "qom-get");
+    assertThat(seen).extracting(RoundTrip::error).containsExactly(false, true);
+    // Each round trip is real time spent on this connection: positive, and within the wall time.
+    assertThat(seen).allSatisfy(r -> assertThat(r.nanos()).isPositive().isLessThanOrEqualTo(elapsed));
+
+    client.observeRoundTrips(io.ferry.qmp.QmpRoundTripListener.NONE);
+    get(client.queryStatus());
+    assertThat(seen).hasSize(2);
+  }
+
   @Test
   void negotiatesAndRunsTheTypedCommandsOnAPausedMachine() throws Exception {
     QmpClient client = connect(qemu());

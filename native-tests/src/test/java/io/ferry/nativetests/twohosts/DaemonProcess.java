@@ -45,6 +45,8 @@ final class DaemonProcess implements AutoCloseable {
     cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "io.ferry.agent.cli.FerryMain", "serve",
         "--socket", socket.toString(), "--journal", dir.resolve(name + ".journal").toString(),
+        // Each daemon its own migration journal: one daemon per state dir (it is locked).
+        "--state-dir", dir.resolve(name + "-state").toString(),
         "--stop-grace", "10s",
         "--tls-cert", tls.certificate().toString(), "--tls-key", tls.privateKey().toString(),
         "--tls-ca", tls.authority().toString()));

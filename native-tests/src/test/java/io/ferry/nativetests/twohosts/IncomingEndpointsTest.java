@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.agent.daemon.DaemonCore;
+import io.ferry.agent.journal.MigrationJournal;
+import io.ferry.vfio.VfioDevices;
 import io.ferry.agent.daemon.DaemonServer;
 import io.ferry.agent.daemon.PeerPolicy;
 import io.ferry.agent.event.EventBus;
@@ -52,7 +54,7 @@ class IncomingEndpointsTest {
         LabVm notIncoming = machine.copy().name("inc-paused").paused(true).start();
         EventBus bus = new EventBus();
         DaemonServer server = DaemonServer.start(workDir.resolve("ferry.sock"),
-            new DaemonCore(bus, List::of, blocking), PeerPolicy.withDefaults(List.of()))) {
+            new DaemonCore(bus, VfioDevices.forHost(workDir.resolve("devices.journal")), blocking), PeerPolicy.withDefaults(List.of()))) {
       Path socket = server.socket();
       int port;
       try (ServerSocket free = new ServerSocket(0)) {
@@ -125,7 +127,8 @@ class IncomingEndpointsTest {
     try (LabVm incoming = machine.copy().name("incdev-dst").incoming(true).start();
         EventBus bus = new EventBus();
         DaemonServer server = DaemonServer.start(workDir.resolve("ferry.sock"),
-            new DaemonCore(bus, List::of, blocking, devices, null), PeerPolicy.withDefaults(List.of()))) {
+            new DaemonCore(bus, VfioDevices.forHost(workDir.resolve("devices.journal")), blocking,
+                MigrationJournal.NONE, devices, null), PeerPolicy.withDefaults(List.of()))) {
       Path socket = server.socket();
       int port;
       try (ServerSocket free = new ServerSocket(0)) {

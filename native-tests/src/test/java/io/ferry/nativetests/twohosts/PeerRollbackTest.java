@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.agent.daemon.DaemonCore;
+import io.ferry.agent.journal.MigrationJournal;
+import io.ferry.vfio.VfioDevices;
 import io.ferry.agent.daemon.DaemonServer;
 import io.ferry.agent.daemon.PeerPolicy;
 import io.ferry.agent.daemon.TlsFiles;
@@ -69,10 +71,11 @@ class PeerRollbackTest {
         EventBus destinationBus = new EventBus();
         PeerClient peers = new PeerClient(sourceTls.clientContext());
         DaemonServer source = DaemonServer.start(workDir.resolve("a.sock"),
-            new DaemonCore(sourceBus, List::of, blocking, HostDevices.none(), peers),
+            new DaemonCore(sourceBus, VfioDevices.forHost(workDir.resolve("a-devices.journal")), blocking,
+                MigrationJournal.NONE, HostDevices.none(), peers),
             PeerPolicy.withDefaults(List.of()))) {
       // The unix socket and the TLS port of one daemon share its core (and bus), as in ferry serve.
-      DaemonCore destinationCore = new DaemonCore(destinationBus, List::of, blocking);
+      DaemonCore destinationCore = new DaemonCore(destinationBus, VfioDevices.forHost(workDir.resolve("b-devices.journal")), blocking);
       try (DaemonServer destination = DaemonServer.start(workDir.resolve("b.sock"), destinationCore,
               PeerPolicy.withDefaults(List.of()));
           TlsListener peerPort = TlsListener.start(new InetSocketAddress("127.0.0.1", 0), destinationCore,

@@ -13,6 +13,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.DecoderException;
@@ -50,15 +51,19 @@ public final class QmpChannel {
   }
 
   /**
-   * Connects; {@code inbound} is asked for the listener once the channel exists, on its event
+   * Connects on {@code ioThread}; {@code inbound} is asked for the listener once the channel exists, on its event
    * loop, before any byte is read.
    */
   public static CompletableFuture<QmpChannel> connect(
-      Path socket, Duration timeout, int maxFrameBytes, Function<QmpChannel, Inbound> inbound) {
+      Path socket,
+      EventLoop ioThread,
+      Duration timeout,
+      int maxFrameBytes,
+      Function<QmpChannel, Inbound> inbound) {
     CompletableFuture<QmpChannel> result = new CompletableFuture<>();
     Bootstrap bootstrap =
         new Bootstrap()
-            .group(QmpEventLoop.group())
+            .group(ioThread) // an event loop is a group of one: the channel stays on it
             .channel(EpollDomainSocketChannel.class)
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,

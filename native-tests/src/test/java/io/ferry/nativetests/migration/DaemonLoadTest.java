@@ -1,0 +1,226 @@
+package io.ferry.nativetests.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ferry.agent.cli.DaemonClient;
+import io.ferry.agent.cli.FerryMain;
+import io.ferry.nativetests.lab.NoLeftoverQemu;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The issue's load check, bounded and loopback only: a {@code ferry serve} process; first N lab
+ * migrations at once through it with no other traffic, then N fresh ones while 1,000 API reads per
+ * second and 100 event subscribers hit the daemon. No request may fail, every subscriber must see
+ * every result, and no migration may take more than 20% longer than its unloaded twin. The
+ * daemon's RSS is reported. Sizes: -Dferry.load.seconds (15; the README figures use 60),
+ * -Dferry.load.migrations (4), -Dferry.load.rate (1000), -Dferry.load.subscribers (100).
+ */
+@ExtendWith(NoLeftoverQemu.class)
+class DaemonLoadTest {
+  private static final Duration LOAD = Duration.ofSeconds(Long.getLong("ferry.load.seconds", 15));
+  private static final int MIGRATIONS = Integer.getInteger("ferry.load.migrations", 4);
+  private static final int RATE = Integer.getInteger("ferry.load.rate", 1000);
+  private static final int SUBSCRIBERS = Integer.getInteger("ferry.load.subscribers", 100);
+  private static final double MAX_SLOWDOWN = 1.20;
+
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path workDir;
+
+  @Test
+  void apiLoadAndSubscribersDoNotSlowMigrationsOrFailAnyRequest() throws Exception {
+    Path socket = workDir.resolve("ferry.sock");
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process daemon = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+        FerryMain.class.getName(), "serve", "--socket", socket.toString(),
+        "--journal", workDir.resolve("devices.journal").toString())
+        .redirectErrorStream(true).redirectOutput(workDir.resolve("daemon.log").toFile()).start();
+    try {
+      DaemonClient client = new DaemonClient(socket);
+      await().atMost(Duration.ofSeconds(60)).until(client::answers);
+
+      List<Long> alone = migrateAll(client, "alone");
+
+      List<String> loadedIds = ids("loaded");
+      List<MigrationLab> labs = boot("loaded");
+      AtomicInteger subscriberErrors = new AtomicInteger();
+      AtomicLong resultsSeen = new AtomicLong();
+      List<CompletableFuture<Void>> subscribers = new ArrayList<>();
+      for (int i = 0; i < SUBSCRIBERS; i++) {
+        subscribers.add(CompletableFuture.runAsync(() -> follow(client, loadedIds, resultsSeen, subscriberErrors),
+            runnable -> daemonThread(runnable, "subscriber").start()));
+      }
+      await().atMost(Duration.ofSeconds(60)).until(() -> subscribers(client) >= SUBSCRIBERS);
+      ApiLoad load = new ApiLoad(client, RATE, slot -> path(slot, loadedIds));
+      load.start(8);
+      long loadStart = System.nanoTime();
+      List<Long> loaded;
+      try {
+        loaded = migrate(client, labs, loadedIds);
+      } finally {
+        labs.forEach(MigrationLab::close);
+      }
+      long left = LOAD.toNanos() - (System.nanoTime() - loadStart);
+      if (left > 0) {
+        TimeUnit.NANOSECONDS.sleep(left); // the load runs for its whole duration
+      }
+      ApiLoad.Report report = load.stop();
+      String rss = rss(daemon.pid());
+      String metrics = client.get("/metrics").body();
+
+      daemon.destroy(); // SIGTERM: a graceful stop ends every event stream
+      assertThat(daemon.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture.allOf(subscribers.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+
+      String figures = figures(alone, loaded, report, rss, metrics);
+      System.out.println(figures);
+      Files.writeString(Path.of("target", "ferry-load-report.txt"), figures);
+
+      assertThat(report.errors()).as(report.firstErrors().toString()).isZero();
+      assertThat(report.rate()).as("requests per second").isGreaterThanOrEqualTo(RATE * 0.9);
+      assertThat(subscriberErrors.get()).isZero();
+      assertThat(resultsSeen.get()).as("every subscriber saw every result").isEqualTo((long) SUBSCRIBERS * MIGRATIONS);
+      for (int i = 0; i < MIGRATIONS; i++) {
+        assertThat((double) loaded.get(i)).as("migration %d under load vs alone (%s)", i, figures)
+            .isLessThanOrEqualTo(alone.get(i) * MAX_SLOWDOWN);
+      }
+    } finally {
+      daemon.destroyForcibly();
+      daemon.waitFor();
+    }
+  }
+
+  private List<Long> migrateAll(DaemonClient client, String prefix) throws Exception {
+    List<MigrationLab> labs = boot(prefix);
+    try {
+      return migrate(client, labs, ids(prefix));
+    } finally {
+      labs.forEach(MigrationLab::close);
+    }
+  }
+
+  private static List<String> ids(String prefix) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < MIGRATIONS; i++) {
+      ids.add(prefix + "-" + i);
+    }
+    return ids;
+  }
+
+  private List<MigrationLab> boot(String prefix) {
+    List<MigrationLab> labs = new ArrayList<>();
+    try {
+      for (int i = 0; i < MIGRATIONS; i++) {
+        labs.add(MigrationLab.start(workDir, prefix + i, b -> b, List.of(MigrationLab.nic(1))));
+      }
+      return labs;
+    } catch (RuntimeException e) {
+      labs.forEach(MigrationLab::close);
+      throw e;
+    }
+  }
+
+  /** Starts every migration at once; returns each one's duration (ferry's phases, µs), in order. */
+  private static List<Long> migrate(DaemonClient client, List<MigrationLab> labs, List<String> ids) throws Exception {
+    for (int i = 0; i < labs.size(); i++) {
+      DaemonClient.Reply r = client.post("/v1/migrations", plan(labs.get(i), ids.get(i)).getBytes(StandardCharsets.UTF_8));
+      assertThat(r.status()).as(r.body()).isEqualTo(202);
+    }
+    List<Long> durations = new ArrayList<>();
+    for (String id : ids) {
+      client.stream("/v1/migrations/" + id + "/events", line -> { }); // to its result
+      JsonNode view = client.get("/v1/migrations/" + id).json();
+      assertThat(view.path("result").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+      long us = 0;
+      for (JsonNode phase : view.path("figures").path("phaseDurationsUs")) {
+        us += phase.asLong();
+      }
+      durations.add(us);
+    }
+    return durations;
+  }
+
+  private static void follow(DaemonClient client, List<String> ids, AtomicLong results, AtomicInteger errors) {
+    try {
+      DaemonClient.Reply end = client.stream("/v1/events", line -> {
+        // Cheap checks: a hundred subscribers parse every event on a 2-core machine.
+        if (line.contains("\"kind\":\"result\"") && ids.stream().anyMatch(id -> line.contains("\"migration\":\"" + id + "\""))) {
+          results.incrementAndGet();
+        } else if (line.contains("subscriber_dropped")) {
+          errors.incrementAndGet();
+        }
+      });
+      if (end.status() != 200) {
+        errors.incrementAndGet();
+      }
+    } catch (Exception e) {
+      errors.incrementAndGet();
+    }
+  }
+
+  private static int subscribers(DaemonClient client) throws Exception {
+    return client.get("/metrics").body().lines().filter(l -> l.startsWith("ferry_event_subscribers "))
+        .mapToInt(l -> Integer.parseInt(l.substring(l.indexOf(' ') + 1).trim())).findFirst().orElse(0);
+  }
+
+  /** Mixed reads: health, the list, one migration, metrics, and now and then the devices (sysfs). */
+  private static String path(int slot, List<String> ids) {
+    return switch (slot % 20) {
+      case 0, 1, 2, 3, 4, 5 -> "/healthz";
+      case 6, 7, 8, 9, 10 -> "/v1/migrations";
+      case 11, 12, 13, 14, 15 -> "/v1/migrations/" + ids.get(slot % ids.size());
+      case 16, 17, 18 -> "/metrics";
+      default -> "/v1/devices";
+    };
+  }
+
+  private static String plan(MigrationLab lab, String id) {
+    return "{\"id\": \"" + id + "\","
+        + " \"source\": {\"qmp\": \"" + lab.pair.source().agentQmpSocket() + "\"},"
+        + " \"destination\": {\"qmp\": \"" + lab.pair.destination().agentQmpSocket() + "\"},"
+        + " \"uri\": \"" + lab.pair.migrationUri() + "\","
+        + " \"devices\": [{\"id\": \"hostnet1\"}]}";
+  }
+
+  private static String rss(long pid) throws Exception {
+    return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+        .filter(l -> l.startsWith("VmRSS") || l.startsWith("VmHWM"))
+        .map(l -> l.replaceAll("\\s+", " ")).collect(Collectors.joining(", "));
+  }
+
+  private static String figures(List<Long> alone, List<Long> loaded, ApiLoad.Report r, String rss, String metrics) {
+    StringBuilder s = new StringBuilder();
+    s.append(String.format(Locale.ROOT, "load: %d requests in %.1f s (%.0f/s), %d errors, latency p50 %.2f ms p99 %.2f ms;"
+        + " %d subscribers%n", r.requests(), r.seconds(), r.rate(), r.errors(), r.p50Ms(), r.p99Ms(), SUBSCRIBERS));
+    for (int i = 0; i < alone.size(); i++) {
+      s.append(String.format(Locale.ROOT, "migration %d: alone %.2f s, under load %.2f s (%+.1f%%)%n", i,
+          alone.get(i) / 1e6, loaded.get(i) / 1e6, 100.0 * (loaded.get(i) - alone.get(i)) / alone.get(i)));
+    }
+    s.append("daemon: ").append(rss).append('\n');
+    metrics.lines().filter(l -> l.startsWith("ferry_migrations_total{result=\"SUCCEEDED\"}")
+        || l.startsWith("ferry_event_subscribers")).forEach(l -> s.append(l).append('\n'));
+    return s.toString();
+  }
+
+  private static Thread daemonThread(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}
