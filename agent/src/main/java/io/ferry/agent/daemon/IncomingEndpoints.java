@@ -25,12 +25,12 @@ final class IncomingEndpoints {
     CompletableFuture<ApiResponse> answer;
     try {
       if (action instanceof ApiAction.CreateIncoming a) {
-        answer = incomings.create(a.plan()).thenApply(in -> ApiResponse.json(201, Map.of(
+        answer = incomings.create(a.plan()).thenApply(in -> ApiResponse.json(201, ordered(
             "id", in.id(), "state", "listening", "uri", in.plan().uri().toQemuUri(), "prepared", in.prepared())));
       } else if (action instanceof ApiAction.PlugIncoming a) {
         answer = incomings.find(a.id()).plug(a.devices()).thenApply(results -> plugged(a.id(), results));
       } else if (action instanceof ApiAction.CommitIncoming a) {
-        answer = incomings.find(a.id()).commit().thenApply(at -> ApiResponse.json(200, Map.of(
+        answer = incomings.find(a.id()).commit().thenApply(at -> ApiResponse.json(200, ordered(
             "id", a.id(), "state", "committed", "resumedAtMicros", at)));
       } else if (action instanceof ApiAction.AbortIncoming a) {
         answer = incomings.find(a.id()).abort().thenApply(outcome -> ApiResponse.json(200, outcome));
@@ -54,7 +54,16 @@ final class IncomingEndpoints {
       }
       devices.add(d);
     }
-    return ApiResponse.json(200, Map.of("id", id, "devices", devices));
+    return ApiResponse.json(200, ordered("id", id, "devices", devices));
+  }
+
+  /** A JSON object with its fields in the order given (as the README shows them). */
+  private static Map<String, Object> ordered(Object... keysAndValues) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      out.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return out;
   }
 
   private static Throwable asApi(Throwable error) {

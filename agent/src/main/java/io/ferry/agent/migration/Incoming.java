@@ -219,7 +219,7 @@ public final class Incoming {
             outcome.put("problems", problems);
             finish(Result.FAILED, "aborted, but: " + String.join("; ", problems), Map.copyOf(outcome));
           }
-          return Map.copyOf(outcome);
+          return Collections.unmodifiableMap(new LinkedHashMap<>(outcome)); // field order kept
         });
   }
 
