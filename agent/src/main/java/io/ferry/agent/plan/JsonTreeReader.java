@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
@@ -87,8 +88,13 @@ final class JsonTreeReader {
               + ": "
               + e.getOriginalMessage());
       return null;
+    } catch (CharConversionException e) {
+      // Jackson guesses the encoding from the first bytes; some (a UTF-32 byte order it does not
+      // support, an invalid sequence) end there, outside JsonProcessingException.
+      problems.add(JsonPath.ROOT, "the plan is not JSON in UTF-8, UTF-16 or UTF-32: " + e.getMessage());
+      return null;
     } catch (IOException e) {
-      // Reading a byte array does no I/O; this is unreachable in practice.
+      // Reading a byte array does no other I/O.
       throw new UncheckedIOException(e);
     }
   }

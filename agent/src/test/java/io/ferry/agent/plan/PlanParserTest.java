@@ -259,6 +259,17 @@ class PlanParserTest {
     assertThat(problems.get(0).message()).startsWith("malformed JSON at line 2, column ");
   }
 
+  /** Found by ApiFuzzTest: bytes Jackson takes for an unsupported UTF-32 order were a 500. */
+  @Test
+  void bytesThatLookLikeAnUnsupportedEncodingAreOneProblem() {
+    assertThat(problemsOf("\u0000\u0000{\u0000"))
+        .singleElement()
+        .satisfies(p -> {
+          assertThat(p.path()).isEqualTo("$");
+          assertThat(p.message()).startsWith("the plan is not JSON in UTF-8, UTF-16 or UTF-32: ");
+        });
+  }
+
   @Test
   void contentAfterThePlanIsRejected() {
     assertThat(problemsOf(Plans.MINIMAL + " {}"))
