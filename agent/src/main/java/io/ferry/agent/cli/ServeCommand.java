@@ -4,20 +4,28 @@ import io.ferry.agent.daemon.DaemonCore;
 import io.ferry.agent.daemon.DaemonServer;
 import io.ferry.agent.daemon.PeerPolicy;
 import io.ferry.agent.daemon.SdNotify;
+import io.ferry.agent.daemon.TlsFiles;
+import io.ferry.agent.daemon.TlsListener;
 import io.ferry.agent.event.EventBus;
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.journal.FileMigrationJournal;
 import io.ferry.agent.journal.JournalReplay;
+import io.ferry.agent.migration.HostDevices;
+import io.ferry.agent.peer.PeerClient;
+import io.ferry.vfio.PciAddress;
+import io.ferry.vfio.PrepareRequest;
 import java.util.EnumMap;
 import java.util.Map;
 import picocli.CommandLine;
 import io.ferry.vfio.VfioDevices;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,7 +39,8 @@ import picocli.CommandLine.Option;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the ferry daemon: an HTTP/1.1 JSON API on a unix socket (see README, 'Running the daemon').",
+      "Runs the ferry daemon: an HTTP/1.1 JSON API on a unix socket (see README, 'Running the daemon'),",
+      "and with --listen also on TCP for peer daemons, behind mutual TLS.",
       "SIGTERM stops it gracefully: new migrations are refused (503), running ones get --stop-grace",
       "to end, then are cancelled (rolled back before the commit); then it exits."
     })
@@ -49,6 +58,21 @@ public final class ServeCommand implements Callable<Integer> {
       description = "On SIGTERM, how long running migrations may take to end before they are cancelled (default: ${DEFAULT-VALUE}).")
   Duration stopGrace;
 
+  @Option(names = "--listen", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+      description = "Also serve the API on TCP for peer agents, mutual TLS only: needs --tls-cert, --tls-key and --tls-ca.")
+  InetSocketAddress listen;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE",
+      description = "This daemon's certificate (PEM), presented to peers as server and as client.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "The private key of --tls-cert (PEM, PKCS#8).")
+  Path tlsKey;
+
+  @Option(names = "--tls-ca", paramLabel = "FILE",
+      description = "The CA (PEM) whose certificates are trusted: peers must present one, both ways.")
+  Path tlsCa;
+
   @Mixin DevicesCommand.JournalOption journal;
 
   @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/ferry",
@@ -62,6 +86,29 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
+    TlsFiles tls;
+    try {
+      tls = TlsFiles.fromOptions(tlsCert, tlsKey, tlsCa);
+    } catch (IllegalArgumentException e) {
+      System.err.println("ferry serve: " + e.getMessage());
+      return ExitCodes.INVALID;
+    }
+    if (listen != null && tls == null) {
+      System.err.println("ferry serve: --listen serves peers over mutual TLS only (there is no plaintext TCP mode):"
+          + " give --tls-cert, --tls-key and --tls-ca too");
+      return ExitCodes.INVALID;
+    }
+    // Bad TLS files are refused before anything starts (no socket, no listener).
+    io.netty.handler.ssl.SslContext clientTls;
+    try {
+      clientTls = tls == null ? null : tls.clientContext();
+      if (listen != null) {
+        tls.serverContext();
+      }
+    } catch (IOException e) {
+      System.err.println("ferry serve: " + e.getMessage());
+      return ExitCodes.INVALID;
+    }
     Path journalPath = journal.path();
     Path migrationsJournal = stateDir.resolve("migrations.journal");
     FileMigrationJournal migrationJournal = FileMigrationJournal.open(migrationsJournal, slowPhases());
@@ -73,15 +120,38 @@ public final class ServeCommand implements Callable<Integer> {
       return t;
     });
     EventBus bus = new EventBus();
-    DaemonCore core = new DaemonCore(bus, VfioDevices.forHost(journalPath), blocking, migrationJournal);
+    // The same identity calls peers: a destination daemon checks it against its own --tls-ca.
+    PeerClient peers = clientTls == null ? null : new PeerClient(clientTls);
+    VfioDevices vfio = VfioDevices.forHost(journalPath);
+    DaemonCore core = new DaemonCore(bus, vfio, blocking, migrationJournal, vfioDevices(vfio, blocking), peers);
     PeerPolicy policy = PeerPolicy.withDefaults(allowUids);
     DaemonServer server = DaemonServer.start(socket, core, policy);
+    TlsListener peerListener;
+    try {
+      peerListener = listen == null ? null : TlsListener.start(listen, core, tls);
+    } catch (IOException e) {
+      server.close();
+      if (peers != null) {
+        peers.close();
+      }
+      bus.close();
+      migrationJournal.close();
+      blocking.shutdown();
+      System.err.println("ferry serve: " + e.getMessage());
+      return ExitCodes.ERROR;
+    }
     Optional<SdNotify> notify = SdNotify.fromEnvironment();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("ferry: stopping: refusing new migrations, waiting for running ones");
       notify.ifPresent(n -> send(n, "STOPPING=1"));
       core.drain(stopGrace).join();
+      if (peerListener != null) {
+        peerListener.close();
+      }
+      if (peers != null) {
+        peers.close();
+      }
       server.close();
       bus.close();
       try {
@@ -93,10 +163,28 @@ public final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "ferry-stop"));
     System.err.println("ferry: serving on " + server.socket() + " (uids allowed: " + policy.allowedUids() + ")");
+    if (peerListener != null) {
+      System.err.println("ferry: serving peers on " + peerListener.address() + " (mutual TLS, CA " + tls.authority() + ")");
+    }
     notify.ifPresent(n -> send(n, "READY=1"));
     StartupRecovery.run(core, replay.inFlight(), journalPath, blocking);
     stopped.await();
     return ExitCodes.OK;
+  }
+
+  /** Incoming migrations bind the devices they name through the vfio module, off the event loops. */
+  private static HostDevices vfioDevices(VfioDevices vfio, ExecutorService blocking) {
+    return new HostDevices() {
+      @Override
+      public CompletableFuture<Void> prepare(String pciAddress) {
+        return vfio.prepareAsync(PrepareRequest.of(PciAddress.parse(pciAddress)), blocking).thenApply(d -> null);
+      }
+
+      @Override
+      public CompletableFuture<Void> release(String pciAddress) {
+        return vfio.releaseAsync(PciAddress.parse(pciAddress), blocking).thenApply(d -> null);
+      }
+    };
   }
 
   private Map<Phase, Duration> slowPhases() {

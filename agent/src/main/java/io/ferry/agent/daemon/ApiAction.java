@@ -1,6 +1,7 @@
 package io.ferry.agent.daemon;
 
 import io.ferry.agent.plan.MigrationPlan;
+import java.util.Map;
 import io.ferry.vfio.PciAddress;
 import io.ferry.vfio.PrepareRequest;
 
@@ -31,6 +32,24 @@ public sealed interface ApiAction {
   /** {@code GET /v1/devices}. */
   record ListDevices() implements ApiAction {}
 
+  /**
+   * {@code POST /v1/incoming} (a peer asks this host to be a migration's destination): prepare
+   * the plan's devices, check the destination QEMU, start {@code migrate-incoming}.
+   */
+  record CreateIncoming(MigrationPlan plan) implements ApiAction {}
+
+  /** {@code POST /v1/incoming/{id}/plug}: device_add into the paused destination, per device. */
+  record PlugIncoming(String id, Map<String, Map<String, Object>> devices) implements ApiAction {
+    public PlugIncoming {
+      devices = Map.copyOf(devices);
+    }
+  }
+
+  /** {@code POST /v1/incoming/{id}/commit}: cont, RESUME, announce-self. */
+  record CommitIncoming(String id) implements ApiAction {}
+
+  /** {@code POST /v1/incoming/{id}/abort}: quit the uncommitted destination, release its devices. */
+  record AbortIncoming(String id) implements ApiAction {}
   /** {@code POST /v1/devices/{bdf}/prepare}: bind to vfio-pci, with optional VF settings. */
   record PrepareDevice(PrepareRequest request) implements ApiAction {}
 

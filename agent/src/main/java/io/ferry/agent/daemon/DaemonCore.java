@@ -3,10 +3,13 @@ package io.ferry.agent.daemon;
 import io.ferry.agent.event.EventBus;
 import io.ferry.agent.journal.InFlightMigration;
 import io.ferry.agent.journal.MigrationJournal;
+import io.ferry.agent.migration.HostDevices;
+import io.ferry.agent.migration.Incomings;
 import io.ferry.agent.migration.Migration;
 import io.ferry.agent.migration.MigrationOutcome;
 import io.ferry.agent.migration.MigrationRefusedException;
 import io.ferry.agent.migration.Migrator;
+import io.ferry.agent.peer.PeerClient;
 import io.ferry.agent.plan.MigrationPlan;
 import io.ferry.vfio.VfioDevices;
 import java.time.Duration;
@@ -32,6 +35,8 @@ public final class DaemonCore {
   private final EventBus bus;
   private final Migrator migrator;
   private final DeviceActions devices;
+  private final IncomingEndpoints incoming;
+  private final PeerClient peers;
   private final DaemonMetrics metrics = new DaemonMetrics();
   private final Object lock = new Object();
   // Guarded by lock; insertion order = start order.
@@ -48,9 +53,22 @@ public final class DaemonCore {
 
   /** With a journal: every migration's state changes are written there before they are made. */
   public DaemonCore(EventBus bus, VfioDevices vfio, Executor blocking, MigrationJournal journal) {
+    this(bus, vfio, blocking, journal, HostDevices.none(), null);
+  }
+
+  /**
+   * @param journal every migration's state changes are written there before they are made
+   * @param hostDevices binds the passthrough devices an incoming migration names ({@code host})
+   * @param peers the mutual-TLS client for plans whose destination is a peer agent; null if this
+   *     daemon has no TLS identity (such plans are then refused)
+   */
+  public DaemonCore(EventBus bus, VfioDevices vfio, Executor blocking, MigrationJournal journal,
+      HostDevices hostDevices, PeerClient peers) {
     this.bus = bus;
-    this.migrator = new Migrator(bus, journal, metrics::qmpRoundTrip);
+    this.peers = peers;
+    this.migrator = new Migrator(bus, journal, metrics::qmpRoundTrip, peers);
     this.devices = new DeviceActions(vfio, blocking);
+    this.incoming = new IncomingEndpoints(new Incomings(bus, hostDevices));
   }
 
   /**
@@ -104,6 +122,9 @@ public final class DaemonCore {
         return devices.release(a.address());
       } else if (action instanceof ApiAction.Health) {
         return CompletableFuture.completedFuture(ApiResponse.json(200, health()));
+      } else if (action instanceof ApiAction.CreateIncoming || action instanceof ApiAction.PlugIncoming
+          || action instanceof ApiAction.CommitIncoming || action instanceof ApiAction.AbortIncoming) {
+        return incoming.handle(action);
       } else if (action instanceof ApiAction.Metrics) {
         return CompletableFuture.completedFuture(ApiResponse.text(metrics.render(this::running)));
       }
@@ -137,6 +158,11 @@ public final class DaemonCore {
   }
 
   private ApiResponse start(MigrationPlan plan) {
+    if (plan.destination().agent().isPresent() && peers == null) {
+      throw new ApiException(400, "no_peer_tls", "the plan's destination is the peer agent "
+          + plan.destination().agent().get() + ", but this daemon was started without --tls-cert,"
+          + " --tls-key and --tls-ca, so it cannot reach it");
+    }
     Migration migration;
     synchronized (lock) {
       if (draining) {
@@ -202,6 +228,7 @@ public final class DaemonCore {
     out.put("state", o == null ? "running" : "finished");
     out.put("phase", o == null ? m.phase().name() : "DONE");
     out.put("source", m.plan().source().qmp().toString());
+    m.plan().destination().agent().ifPresent(agent -> out.put("destinationAgent", agent.toString()));
     if (m.recovered()) {
       out.put("recovered", true);
     }

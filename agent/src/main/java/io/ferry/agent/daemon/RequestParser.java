@@ -23,6 +23,7 @@ public final class RequestParser {
   private static final Pattern MIGRATION = Pattern.compile("/v1/migrations/" + ID);
   private static final Pattern CANCEL = Pattern.compile("/v1/migrations/" + ID + "/cancel");
   private static final Pattern EVENTS = Pattern.compile("/v1/migrations/" + ID + "/events");
+  private static final Pattern INCOMING_STEP = Pattern.compile("/v1/incoming/" + ID + "/(plug|commit|abort)");
   // Any segment, so that a malformed address is a 400 that says why rather than a bare 404.
   private static final Pattern DEVICE_ACTION = Pattern.compile("/v1/devices/([^/]*)/(prepare|release)");
 
@@ -60,7 +61,24 @@ public final class RequestParser {
         }
         return new ApiAction.StartMigration(plan(contentType, body));
       }
+      case "/v1/incoming" -> {
+        if (!method.equals("POST")) {
+          throw notAllowed(method, "POST");
+        }
+        return new ApiAction.CreateIncoming(plan(contentType, body));
+      }
       default -> { }
+    }
+    if ((m = INCOMING_STEP.matcher(path)).matches()) {
+      String id = m.group(1);
+      if (!method.equals("POST")) {
+        throw notAllowed(method, "POST");
+      }
+      return switch (m.group(2)) {
+        case "plug" -> new ApiAction.PlugIncoming(id, PlugRequest.parse(contentType, body));
+        case "commit" -> noBody(method, "POST", body, new ApiAction.CommitIncoming(id));
+        default -> noBody(method, "POST", body, new ApiAction.AbortIncoming(id));
+      };
     }
     if ((m = CANCEL.matcher(path)).matches()) {
       return noBody(method, "POST", body, new ApiAction.CancelMigration(m.group(1)));

@@ -24,7 +24,10 @@ public enum JournalStep {
   CONT_SENT,
   /** The destination accepted {@code cont}: the guest runs there. */
   COMMITTED,
-  /** A rollback is about to {@code quit} the destination. */
+  /**
+   * A rollback is about to discard the destination: {@code quit} a local one, or ask a peer agent
+   * to abort its incoming migration ({@code detail.agent}).
+   */
   QUIT_DESTINATION,
   /** A rollback is about to {@code cont} the source. */
   CONT_SOURCE,

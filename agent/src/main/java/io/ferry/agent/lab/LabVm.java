@@ -210,6 +210,7 @@ public final class LabVm implements AutoCloseable {
     private boolean intelIommu;
     private boolean shareHostRoot;
     private Duration startDeadline = Duration.ofSeconds(20);
+    private final List<String> launchPrefix = new ArrayList<>();
 
     private Builder(String name, Path workDir, GuestImage image) {
       this.name = requireName(name);
@@ -233,6 +234,7 @@ public final class LabVm implements AutoCloseable {
       copy.intelIommu = intelIommu;
       copy.shareHostRoot = shareHostRoot;
       copy.startDeadline = startDeadline;
+      copy.launchPrefix.addAll(launchPrefix);
       return copy;
     }
 
@@ -317,6 +319,16 @@ public final class LabVm implements AutoCloseable {
     public Builder refusingUnplug() {
       hotplug(Hotplug.NATIVE);
       return kernelArg("pcie_ports=compat");
+    }
+
+    /**
+     * A command QEMU is started through, e.g. {@code ip netns exec NS} to run it in a network
+     * namespace; it must exec QEMU in place (so QEMU stays the guarded direct child).
+     */
+    public Builder launchPrefix(List<String> prefix) {
+      launchPrefix.clear();
+      launchPrefix.addAll(prefix);
+      return this;
     }
 
     /** A migration destination: paused, waiting for {@code migrate-incoming} ({@code -incoming defer}). */
@@ -463,7 +475,9 @@ public final class LabVm implements AutoCloseable {
       String vmName = name;
       Path dir = workDir;
       Duration deadline = startDeadline;
-      return LabProcesses.start(command, template)
+      List<String> launched = new ArrayList<>(launchPrefix);
+      launched.addAll(command);
+      return LabProcesses.start(launched, template)
           .thenCompose(
               process -> {
                 ConsoleTail console;

@@ -52,7 +52,7 @@ final class SocketFiles {
       }
       // QEMU binds (the file appears) and then listens; a connect in between is refused.
       // The kernel offers no event for listen(), so: a short bounded re-check.
-      while (!sockets.stream().allMatch(SocketFiles::isListening)) {
+      while (!sockets.stream().allMatch(socket -> isListening(socket, owner.pid()))) {
         if (System.nanoTime() > end || !owner.isAlive()) {
           ready.completeExceptionally(
               new LabException("QEMU created but never listened on " + sockets));
@@ -71,11 +71,15 @@ final class SocketFiles {
     }
   }
 
-  /** Whether a unix socket is bound at {@code path} and listening (__SO_ACCEPTCON in /proc/net/unix). */
-  static boolean isListening(Path path) {
+  /**
+   * Whether a unix socket is bound at {@code path} and listening (__SO_ACCEPTCON), as seen from
+   * process {@code pid}: /proc/PID/net/unix lists the sockets of that process's network namespace
+   * (a QEMU started in another one is invisible in this process's /proc/net/unix).
+   */
+  static boolean isListening(Path path, long pid) {
     try {
       String target = path.toAbsolutePath().toString();
-      for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "net", "unix"))) {
         String[] fields = line.trim().split("\\s+");
         // Num RefCount Protocol Flags Type St Inode Path
         if (fields.length >= 8 && fields[7].equals(target)) {

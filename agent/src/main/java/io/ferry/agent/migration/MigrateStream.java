@@ -45,9 +45,7 @@ final class MigrateStream {
     Duration total = ctx.plan.timeouts().migration().plus(ctx.plan.timeouts().unplug());
     CompletableFuture<QmpEvent> sourceFinal =
         ctx.source.awaitEvent(QmpEvents.migrationStatus(SOURCE_FINAL), total.plus(DESTINATION_SETTLE));
-    CompletableFuture<QmpEvent> destinationFinal =
-        ctx.destination.awaitEvent(
-            QmpEvents.migrationStatus(Set.of("completed", "failed")), total.plus(DESTINATION_SETTLE));
+    CompletableFuture<String> destinationFinal = ctx.destination.loadStatus(total.plus(DESTINATION_SETTLE));
     CompletableFuture<QmpEvent> sourceActive =
         ctx.source.awaitEvent(
             QmpEvents.migrationStatus(Set.of("active", "completed", "failed", "cancelled")),
@@ -56,7 +54,7 @@ final class MigrateStream {
 
     CompletableFuture<Void> started =
         ctx.journal.record(ctx.phase, JournalStep.MIGRATE_STARTED, Map.of("uri", uri))
-            .thenCompose(v -> ctx.waitOn(ctx.destination.migrateIncoming(uri)))
+            .thenCompose(v -> ctx.destination.listen(uri))
             .thenCompose(
                 v -> {
                   ctx.migrationStarted = true;
@@ -82,8 +80,8 @@ final class MigrateStream {
             v ->
                 ctx.bounded(ctx.waitOn(destinationFinal), DESTINATION_SETTLE, "the destination's load")
                     .thenAccept(
-                        event -> {
-                          if (!"completed".equals(QmpEvents.migrationStatusOf(event))) {
+                        status -> {
+                          if (!"completed".equals(status)) {
                             throw new PhaseFailure(
                                 Phase.MIGRATE, "the destination failed to load the migration stream");
                           }

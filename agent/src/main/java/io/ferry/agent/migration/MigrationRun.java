@@ -116,23 +116,21 @@ final class MigrationRun {
   }
 
   private CompletableFuture<Void> connect() {
-    // Both monitors on one I/O thread: a reply from one side and the command it triggers on the
-    // other are handled by the same thread, with no hand-off between threads on the way. Each
-    // client gets the phase's whole bound: the client's own 5 s default cut connections short when
-    // many QEMUs start and negotiate at once on a busy host (ferry bench --parallel 16).
+    // Both monitors on one I/O thread (a local destination's too): a reply from one side and the
+    // command it triggers on the other are handled by the same thread, with no hand-off between
+    // threads on the way. Each client gets the phase's whole bound: the client's own 5 s default
+    // cut connections short when many QEMUs start and negotiate at once on a busy host (ferry
+    // bench --parallel 16).
     QmpIoThread ioThread = QmpIoThread.next();
     QmpOptions options = QmpOptions.defaults().withConnectTimeout(CONNECT_TIMEOUT);
     CompletableFuture<QmpClient> source = QmpClient.connect(ctx.plan.source().qmp(), options, ioThread);
-    CompletableFuture<QmpClient> destination =
-        QmpClient.connect(ctx.plan.destination().qmp(), options, ioThread);
+    CompletableFuture<Void> destination = ctx.destination.open(ioThread, options);
     CompletableFuture<Void> both =
         source.thenCombine(
             destination,
             (src, dst) -> {
               ctx.source = src;
-              ctx.destination = dst;
               src.observeRoundTrips(ctx.qmpRoundTrips);
-              dst.observeRoundTrips(ctx.qmpRoundTrips);
               return null;
             });
     return ctx.bounded(ctx.waitOn(both), CONNECT_TIMEOUT, "connecting to both monitors")
@@ -140,17 +138,22 @@ final class MigrationRun {
             error -> {
               // Whichever side did connect (now or later) is closed: nothing is left open.
               source.thenAccept(QmpClient::close);
-              destination.thenAccept(QmpClient::close);
+              destination.thenRun(ctx.destination::close);
               throw new PhaseFailure(Phase.PREFLIGHT, Errors.message(error), error);
             });
   }
 
   private synchronized void attachTaps() {
     taps.add(QemuEventTap.attach(ctx, Side.SOURCE, ctx.source));
-    taps.add(QemuEventTap.attach(ctx, Side.DESTINATION, ctx.destination));
+    ctx.destination.attachEventTap();
   }
 
   private CompletableFuture<MigrationOutcome.Draft> forward() {
+    if (ctx.cancelRequested.isDone()) {
+      // PREFLIGHT's reads are not cancellable, so a cancel may be waiting here: honour it before
+      // the first change (a device_del sent now could not be withdrawn by the rollback).
+      return CompletableFuture.failedFuture(new MigrationCancelledException(Phase.PREFLIGHT.name()));
+    }
     if (ctx.plan.mode() == Mode.FAILOVER) {
       // UNPLUG lasts from migrate to the source's "active": QEMU's wait-unplug.
       return enter(Phase.UNPLUG)
@@ -175,8 +178,7 @@ final class MigrationRun {
   /** The safe order: plug into the paused destination, and commit only if nothing vital failed. */
   private CompletableFuture<MigrationOutcome.Draft> replugThenCommit() {
     return enter(Phase.REPLUG)
-        .thenCompose(v -> new Replug(ctx)
-            .plug(Side.DESTINATION, ctx.destination, destinationDevices(), ctx.plan.timeouts().replug(), true))
+        .thenCompose(v -> ctx.destination.plug(destinationDevices(), ctx.plan.timeouts().replug(), true))
         .thenCompose(
             results -> {
               if (ctx.cancelRequested.isDone()) {
@@ -212,13 +214,7 @@ final class MigrationRun {
         .thenCompose(
             resumedAt ->
                 enter(Phase.REPLUG)
-                    .thenCompose(v -> new Replug(ctx)
-                        .plug(
-                            Side.DESTINATION,
-                            ctx.destination,
-                            destinationDevices(),
-                            ctx.plan.timeouts().replug(),
-                            false)))
+                    .thenCompose(v -> ctx.destination.plug(destinationDevices(), ctx.plan.timeouts().replug(), false)))
         .thenApply(
             results -> {
               results.stream()
@@ -262,11 +258,7 @@ final class MigrationRun {
         device ->
             failoverNegotiated.put(
                 device.id(),
-                ctx.destination.awaitEvent(
-                    e ->
-                        e.name().equals("FAILOVER_NEGOTIATED")
-                            && standbyOf(device.id()).equals(QmpEvents.deviceOf(e)),
-                    horizon)));
+                ctx.destination.failoverNegotiated(standbyOf(device.id()), horizon)));
   }
 
   private String standbyOf(String primary) {
@@ -323,9 +315,16 @@ final class MigrationRun {
           new MigrationOutcome.Draft(Result.FAILED, "after the commit: " + reason, state));
     }
     if (ctx.phase == Phase.PREFLIGHT) {
-      // Nothing was changed yet: there is nothing to roll back, and nothing must be touched.
-      return CompletableFuture.completedFuture(
-          new MigrationOutcome.Draft(Result.ROLLED_BACK, reason, Map.of("changed", false)));
+      // Nothing was changed on the source: nothing to roll back there, and nothing is touched.
+      // A peer destination may have been asked to prepare (an answer lost, or a cancel): it is
+      // told to abort, which it ignores if it never prepared anything.
+      return ctx.destination.discard(false)
+          .handle((where, abortError) -> {
+            Map<String, Object> state = new LinkedHashMap<>();
+            state.put("changed", false);
+            state.put("destination", abortError == null ? where : "abort failed: " + Errors.message(abortError));
+            return new MigrationOutcome.Draft(Result.ROLLED_BACK, reason, state);
+          });
     }
     return enter(Phase.ROLLBACK).thenCompose(v -> new Rollback(ctx).run(reason));
   }
@@ -419,9 +418,7 @@ final class MigrationRun {
           if (ctx.source != null) {
             ctx.source.close();
           }
-          if (ctx.destination != null) {
-            ctx.destination.close();
-          }
+          ctx.destination.close();
         });
     return outcome;
   }

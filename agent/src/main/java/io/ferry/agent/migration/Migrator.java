@@ -4,6 +4,7 @@ import io.ferry.agent.event.EventSink;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.journal.InFlightMigration;
 import io.ferry.agent.journal.MigrationJournal;
+import io.ferry.agent.peer.PeerClient;
 import io.ferry.agent.plan.MigrationPlan;
 import io.ferry.qmp.QmpRoundTripListener;
 import java.nio.file.Path;
@@ -19,26 +20,31 @@ public final class Migrator {
   private final EventSink events;
   private final QmpRoundTripListener qmpRoundTrips;
   private final MigrationJournal journal;
+  private final PeerClient peers;
   private final Map<Path, String> sourcesInFlight = new ConcurrentHashMap<>();
 
-  /** Without a journal: nothing survives this process. */
+  /** Without a journal (nothing survives this process), for local destinations only. */
   public Migrator(EventSink events) {
-    this(events, MigrationJournal.NONE, QmpRoundTripListener.NONE);
+    this(events, MigrationJournal.NONE, QmpRoundTripListener.NONE, null);
   }
 
-  /** Every state change is written to {@code journal} before it is made. */
+  /** Every state change is written to {@code journal} before it is made; local destinations only. */
   public Migrator(EventSink events, MigrationJournal journal) {
-    this(events, journal, QmpRoundTripListener.NONE);
+    this(events, journal, QmpRoundTripListener.NONE, null);
   }
 
   /**
    * @param journal every state change is written there before it is made
-   * @param qmpRoundTrips told of every QMP command's round trip on both monitors (metrics)
+   * @param qmpRoundTrips told of every QMP command's round trip on the monitors ferry drives (metrics)
+   * @param peers the client for plans whose destination names an {@code agent} (mutual TLS), or
+   *     null if this migrator has none (such plans are then refused)
    */
-  public Migrator(EventSink events, MigrationJournal journal, QmpRoundTripListener qmpRoundTrips) {
+  public Migrator(
+      EventSink events, MigrationJournal journal, QmpRoundTripListener qmpRoundTrips, PeerClient peers) {
     this.events = events;
     this.journal = journal;
     this.qmpRoundTrips = qmpRoundTrips;
+    this.peers = peers;
   }
 
   /**
@@ -47,10 +53,16 @@ public final class Migrator {
    * @throws MigrationRefusedException if the plan's source is already being migrated
    */
   public Migration start(MigrationPlan plan) {
+    if (plan.destination().agent().isPresent() && peers == null) {
+      throw new MigrationRefusedException("the plan's destination is a peer agent ("
+          + plan.destination().agent().get() + "), but no TLS client is configured to reach it"
+          + " (ferry serve --tls-cert, --tls-key, --tls-ca)");
+    }
     Path source = claim(plan);
     RunContext ctx =
         new RunContext(
             plan, new RunEvents(plan.id(), events), new RunJournal(plan.id(), journal, 0), qmpRoundTrips);
+    ctx.destination = destinationOf(ctx);
     MigrationRun run = new MigrationRun(ctx);
     CompletableFuture<MigrationOutcome> outcome;
     try {
@@ -78,6 +90,7 @@ public final class Migrator {
             new RunEvents(plan.id(), events),
             new RunJournal(plan.id(), journal, journaled.nextSeq()),
             qmpRoundTrips);
+    ctx.destination = destinationOf(ctx);
     CompletableFuture<MigrationOutcome> outcome;
     try {
       outcome = new Recovery(ctx, journaled).run().exceptionally(error -> internalError(plan, error));
@@ -87,6 +100,16 @@ public final class Migrator {
     }
     outcome.whenComplete((o, e) -> sourcesInFlight.remove(source, plan.id()));
     return new Migration(plan, () -> ctx.phase, () -> { }, outcome, true);
+  }
+
+  /**
+   * Local or peer, by the plan: the state machine and the rollback drive either the same way (a
+   * recovery does not drive a peer destination: see {@link Recovery}).
+   */
+  private Destination destinationOf(RunContext ctx) {
+    return ctx.plan.destination().agent().isPresent()
+        ? new PeerDestination(ctx, peers, ctx.plan.destination().agent().get())
+        : new LocalDestination(ctx);
   }
 
   private Path claim(MigrationPlan plan) {

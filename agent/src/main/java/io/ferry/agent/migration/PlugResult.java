@@ -1,7 +1,7 @@
 package io.ferry.agent.migration;
 
 /** The outcome of one {@code device_add}: plugged, or why not. */
-record PlugResult(String device, boolean plugged, String error, long repliedAtEpochMicros) {
+public record PlugResult(String device, boolean plugged, String error, long repliedAtEpochMicros) {
   static PlugResult plugged(String device) {
     return new PlugResult(device, true, null, Timeline.nowEpochMicros());
   }

@@ -34,7 +34,7 @@ final class Preflight {
    */
   CompletableFuture<Void> run() {
     CompletableFuture<VmStatus> sourceStatus = ctx.waitOn(ctx.source.queryStatus());
-    CompletableFuture<VmStatus> destinationStatus = ctx.waitOn(ctx.destination.queryStatus());
+    CompletableFuture<String> destinationProblem = ctx.destination.problem();
     CompletableFuture<List<PciDeviceInfo>> pci = ctx.waitOn(ctx.source.queryPci());
     CompletableFuture<MigrationInfo> migration = ctx.waitOn(ctx.source.queryMigrate());
     SourceDeviceReader reader = new SourceDeviceReader(ctx.source);
@@ -42,29 +42,26 @@ final class Preflight {
     for (DevicePlan device : ctx.plan.devices()) {
       reads.put(device.id(), ctx.waitOn(reader.read(device.id())));
     }
-    List<CompletableFuture<?>> all = new ArrayList<>(List.of(sourceStatus, destinationStatus, pci, migration));
+    List<CompletableFuture<?>> all = new ArrayList<>(List.of(sourceStatus, destinationProblem, pci, migration));
     all.addAll(reads.values());
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
         .handle((v, error) -> null) // a failed read is reported below, in order
         .thenRun(
             () -> {
-              checkStates(sourceStatus.join(), destinationStatus.join());
+              checkStates(sourceStatus.join(), destinationProblem.join());
               acceptSourceDevices(pci.join(), reads);
               reportBlockers(migration.join());
             })
         .thenCompose(v -> configure());
   }
 
-  private Void checkStates(VmStatus source, VmStatus destination) {
+  private Void checkStates(VmStatus source, String destinationProblem) {
     List<String> problems = new ArrayList<>();
     if (!source.running()) {
       problems.add("the source VM is not running (status " + source.status() + ")");
     }
-    if (!"inmigrate".equals(destination.status())) {
-      problems.add(
-          "the destination is not waiting for an incoming migration (status "
-              + destination.status()
-              + "; start it with -S -incoming defer)");
+    if (destinationProblem != null) {
+      problems.add(destinationProblem);
     }
     if (!problems.isEmpty()) {
       throw new PhaseFailure(Phase.PREFLIGHT, String.join("; ", problems));
@@ -151,13 +148,15 @@ final class Preflight {
     Map<String, Object> parameters = new LinkedHashMap<>(ctx.plan.migration().parameters());
     parameters.putIfAbsent("max-bandwidth", UNCAPPED_BANDWIDTH);
     // Sent together: each monitor runs its commands in order, so the parameters still follow the
-    // capabilities, without a round trip between them.
+    // capabilities, without a round trip between them. The destination is prepared at the same
+    // time (a local one the same way; a peer binds its devices and listens). allOf waits for all
+    // even if one fails, so a failure is handled only once a peer destination has answered (its
+    // abort then finds what it prepared).
     List<CompletableFuture<Void>> settings =
         List.of(
             ctx.waitOn(ctx.source.migrateSetCapabilities(capabilities)),
-            ctx.waitOn(ctx.destination.migrateSetCapabilities(capabilities)),
             ctx.waitOn(ctx.source.migrateSetParameters(parameters)),
-            ctx.waitOn(ctx.destination.migrateSetParameters(parameters)));
+            ctx.destination.prepare(capabilities, parameters));
     return CompletableFuture.allOf(settings.toArray(CompletableFuture[]::new))
         .handle((v, error) -> null)
         .thenRun(() -> settings.forEach(CompletableFuture::join)) // the first failure, in order

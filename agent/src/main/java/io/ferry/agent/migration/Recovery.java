@@ -11,6 +11,8 @@ import io.ferry.qmp.EventSubscription;
 import io.ferry.qmp.PciDeviceInfo;
 import io.ferry.qmp.QmpClient;
 import io.ferry.qmp.QmpEvent;
+import io.ferry.qmp.QmpIoThread;
+import io.ferry.qmp.QmpOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +35,9 @@ import java.util.concurrent.CompletableFuture;
  *       guest is still doing, plug back what the source lacks);
  *   <li>with neither: FAILED, with what was found.
  * </ol>
+ * A plan whose destination is a peer agent is not recovered: its destination is driven by that
+ * agent, which this one cannot question about the incoming migration's state; the result is FAILED,
+ * with the source's state as found and nothing changed.
  */
 final class Recovery {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -50,14 +55,24 @@ final class Recovery {
   CompletableFuture<MigrationOutcome> run() {
     ctx.phase = journaled.lastPhase();
     journaled.sourceDevices().forEach((id, props) -> ctx.sourceDevices.put(id, new SourceDevice(id, props)));
-    CompletableFuture<QmpClient> source = connect(ctx.plan.source().qmp(), Side.SOURCE);
-    CompletableFuture<QmpClient> destination = connect(ctx.plan.destination().qmp(), Side.DESTINATION);
-    return source.thenCombine(destination, (s, d) -> {
+    QmpIoThread ioThread = QmpIoThread.next();
+    QmpOptions options = QmpOptions.defaults().withConnectTimeout(CONNECT_TIMEOUT);
+    CompletableFuture<QmpClient> source = connect(ctx.plan.source().qmp(), ioThread, options);
+    if (!(ctx.destination instanceof LocalDestination destination)) {
+      return source.thenCompose(s -> {
+            ctx.source = s;
+            return look(s);
+          })
+          .thenCompose(this::peerNotRecovered)
+          .thenCompose(this::journalEnd)
+          .thenApply(this::finish);
+    }
+    CompletableFuture<QmpClient> dest = open(destination, ioThread, options);
+    return source.thenCombine(dest, (s, d) -> {
           ctx.source = s;
-          ctx.destination = d;
-          return null;
+          return d;
         })
-        .thenCompose(v -> look(ctx.source).thenCombine(look(ctx.destination), Found::new))
+        .thenCompose(d -> look(ctx.source).thenCombine(look(d), Found::new))
         .thenCompose(found -> {
           Map<String, Object> detail = found.toDetail();
           detail.put("interruptedIn", journaled.lastPhase().name());
@@ -66,6 +81,23 @@ final class Recovery {
         })
         .thenCompose(this::journalEnd)
         .thenApply(this::finish);
+  }
+
+  /** A peer destination's state is the peer agent's: nothing is changed on either side. */
+  private CompletableFuture<MigrationOutcome.Draft> peerNotRecovered(FoundState source) {
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("source", source.toDetail());
+    detail.put("destination", Map.of("agent", ctx.plan.destination().agent().orElseThrow().toString()));
+    detail.put("interruptedIn", journaled.lastPhase().name());
+    ctx.events.step(ctx.phase, "recovery-started", detail);
+    String reason = "recovered: the destination is the peer agent " + ctx.plan.destination().agent().orElseThrow()
+        + ", and recovering a migration to a peer agent is not supported; both sides are left as found"
+        + " (the source " + (source.reachable() ? "is " + source.status() : "does not answer")
+        + "; the peer agent may still hold incoming migration " + ctx.plan.id() + ")";
+    Map<String, Object> state = new LinkedHashMap<>(detail);
+    state.put("recovered", true);
+    return ctx.journal.record(ctx.phase, JournalStep.RECOVERY_STARTED, detail)
+        .handle((v, error) -> new MigrationOutcome.Draft(Result.FAILED, reason, state));
   }
 
   private record Found(FoundState source, FoundState destination) {
@@ -77,16 +109,31 @@ final class Recovery {
     }
   }
 
-  private CompletableFuture<QmpClient> connect(Path socket, Side side) {
-    CompletableFuture<QmpClient> client = QmpClient.connect(socket);
-    return ctx.withDeadline(client, CONNECT_TIMEOUT, "connecting to the " + side.wireName())
+  private CompletableFuture<QmpClient> connect(Path socket, QmpIoThread ioThread, QmpOptions options) {
+    CompletableFuture<QmpClient> client = QmpClient.connect(socket, options, ioThread);
+    return ctx.withDeadline(client, CONNECT_TIMEOUT, "connecting to the source")
         .handle((c, error) -> {
           if (error != null) {
             client.thenAccept(QmpClient::close); // connected too late: not used
             return null;
           }
-          taps.add(QemuEventTap.attach(ctx, side, c));
+          c.observeRoundTrips(ctx.qmpRoundTrips);
+          taps.add(QemuEventTap.attach(ctx, Side.SOURCE, c));
           return c;
+        });
+  }
+
+  /** The destination's monitor, or null if it does not answer (then it counts as gone). */
+  private CompletableFuture<QmpClient> open(LocalDestination destination, QmpIoThread ioThread, QmpOptions options) {
+    CompletableFuture<Void> opened = destination.open(ioThread, options);
+    return ctx.withDeadline(opened, CONNECT_TIMEOUT, "connecting to the destination")
+        .handle((v, error) -> {
+          if (error != null) {
+            opened.thenRun(destination::close); // connected too late: not used
+            return null;
+          }
+          destination.attachEventTap();
+          return destination.monitor();
         });
   }
 
@@ -189,7 +236,7 @@ final class Recovery {
         devices.put(id, device.destinationProperties(ctx.device(id).destinationProperties()));
       }
     });
-    return new Replug(ctx).plug(Side.DESTINATION, ctx.destination, devices, ctx.plan.timeouts().replug(), false);
+    return ctx.destination.plug(devices, ctx.plan.timeouts().replug(), false);
   }
 
   private CompletableFuture<Void> commit() {
@@ -255,9 +302,7 @@ final class Recovery {
     if (ctx.source != null) {
       ctx.source.close();
     }
-    if (ctx.destination != null) {
-      ctx.destination.close();
-    }
+    ctx.destination.close();
     return outcome;
   }
 

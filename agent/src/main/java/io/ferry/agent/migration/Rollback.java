@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -28,7 +27,6 @@ import java.util.function.Supplier;
  */
 final class Rollback {
   private static final Duration QEMU_SETTLE = Duration.ofSeconds(30);
-  private static final Duration QUIT_GRACE = Duration.ofSeconds(10);
 
   private final RunContext ctx;
   private final Replug replug;
@@ -102,25 +100,12 @@ final class Rollback {
             });
   }
 
-  /** The destination holds (part of) the guest's state but never ran it: it is discarded. */
+  /**
+   * The destination holds (part of) the guest's state, or is ready to, but never ran it: the
+   * destination discards it (and journals that it does).
+   */
   private CompletableFuture<Void> discardDestination() {
-    if (!ctx.migrationStarted) {
-      state.put("destination", "untouched");
-      return done();
-    }
-    if (ctx.destination == null || !ctx.destination.isOpen()) {
-      state.put("destination", "gone");
-      return done();
-    }
-    CompletableFuture<Throwable> gone = ctx.destination.disconnected();
-    return bestEffort(JournalStep.QUIT_DESTINATION)
-        .thenCompose(v -> {
-          ctx.events.step(Phase.ROLLBACK, "quit-destination", Map.of());
-          return ctx.waitOn(ctx.destination.quit());
-        })
-        .handle((v, error) -> null)
-        .thenCompose(v -> ctx.waitOn(RunContext.copy(gone)).completeOnTimeout(null, QUIT_GRACE.toMillis(), TimeUnit.MILLISECONDS))
-        .thenAccept(v -> state.put("destination", ctx.destination.isOpen() ? "still-running" : "quit"));
+    return ctx.destination.discard(ctx.migrationStarted).thenAccept(where -> state.put("destination", where));
   }
 
   private CompletableFuture<Void> resumeSource() {

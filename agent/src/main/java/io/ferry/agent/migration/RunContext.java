@@ -27,7 +27,8 @@ final class RunContext {
   final CompletableFuture<Void> cancelRequested = new CompletableFuture<>();
 
   QmpClient source;
-  QmpClient destination;
+  /** Set before the run starts: local or peer, the state machine does not care which. */
+  Destination destination;
   volatile Phase phase = Phase.PREFLIGHT;
 
   /** Source devices as found in PREFLIGHT, by id, in plan order. */

@@ -76,27 +76,11 @@ final class PlanReader {
     List<DevicePlan> devices = devices(o, at);
     Timeouts timeouts = timeouts(o, at);
     MigrationTuning tuning = tuning(o, at);
-    crossChecks(source, destination, uri);
+    EndpointChecks.crossChecks(problems, source, destination, uri);
+    EndpointChecks.peerChecks(problems, source, destination, uri, mode);
     problems.throwIfAny();
     return new MigrationPlan(
         id, source, destination, uri, mode, commit, devices, timeouts, tuning);
-  }
-
-  private void crossChecks(Endpoint source, Endpoint destination, MigrationUri uri) {
-    if (source != null && destination != null && source.qmp().equals(destination.qmp())) {
-      problems.add(
-          "$.destination.qmp",
-          "is the same socket as $.source.qmp; source and destination must be different QEMUs");
-    }
-    if (uri instanceof MigrationUri.Unix unix) {
-      for (Endpoint e : new Endpoint[] {source, destination}) {
-        if (e != null && e.qmp().equals(unix.path())) {
-          problems.add("$.uri", "is a QMP monitor socket of the plan; the migration stream needs"
-              + " its own socket");
-          break;
-        }
-      }
-    }
   }
 
   // ---- sections

@@ -13,7 +13,9 @@ import io.ferry.agent.journal.FileMigrationJournal;
 import io.ferry.agent.journal.InFlightMigration;
 import io.ferry.agent.journal.JournalReplay;
 import io.ferry.agent.journal.JournalStep;
+import io.ferry.agent.plan.Endpoint;
 import io.ferry.agent.plan.MigrationPlan;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -108,6 +110,48 @@ class DaemonRecoveryTest {
     List<MigrationEvent> records = FileMigrationJournal.records(file);
     assertThat(records.get(records.size() - 1).detail()).containsEntry("result", "FAILED").containsEntry("recovered", true);
     assertThat(records).extracting(MigrationEvent::seq).containsExactly(0L, 1L, 2L, 3L, 4L);
+    assertThat(JournalReplay.replay(records).inFlight()).as("settled: nothing left to recover").isEmpty();
+  }
+
+  @Test
+  void aJournaledMigrationToAPeerAgentIsNotRecoveredButEndsFailedSayingWhy() throws Exception {
+    Path file = dir.resolve("state/migrations.journal");
+    MigrationPlan plan = MigrationPlan.builder().id("m-peer")
+        .source(dir.resolve("gone-src.qmp"))
+        .destination(new Endpoint(dir.resolve("dst.qmp"), Optional.of(URI.create("https://127.0.0.1:7443"))))
+        .uri("tcp:127.0.0.1:4444").device("hostnet1").build();
+    ExecutorService blocking = Executors.newCachedThreadPool();
+    try (FileMigrationJournal journal = FileMigrationJournal.open(file)) {
+      journal.append(record("m-peer", 0, Phase.PREFLIGHT, JournalStep.PHASE_ENTERED,
+          Map.of("plan", JournalReplay.planDetail(plan)))).get(10, TimeUnit.SECONDS);
+      journal.append(record("m-peer", 1, Phase.MIGRATE, JournalStep.PHASE_ENTERED, Map.of())).get(10, TimeUnit.SECONDS);
+    }
+
+    List<InFlightMigration> inFlight = JournalReplay.replay(FileMigrationJournal.records(file)).inFlight();
+    assertThat(inFlight.get(0).plan().destination().agent()).as("the journaled plan keeps its peer").isPresent();
+    try (FileMigrationJournal journal = FileMigrationJournal.open(file);
+        EventBus bus = new EventBus()) {
+      // No TLS client: a recovery never calls the peer, so it needs none.
+      DaemonCore core = new DaemonCore(bus, new FakeHost(dir.resolve("host")).devices, blocking, journal);
+      try (DaemonServer server = DaemonServer.start(dir.resolve("ferry.sock"), core, PeerPolicy.withDefaults(List.of()))) {
+        core.recover(inFlight).get(60, TimeUnit.SECONDS);
+        Curl curl = new Curl(server.socket());
+
+        JsonNode listed = JSON.readTree(curl.get("/v1/migrations").body()).get(0);
+        assertThat(listed.get("recovered").asBoolean()).isTrue();
+        assertThat(listed.get("destinationAgent").asText()).isEqualTo("https://127.0.0.1:7443");
+        assertThat(listed.get("result").asText()).isEqualTo("FAILED");
+        assertThat(listed.get("reason").asText())
+            .contains("peer agent https://127.0.0.1:7443", "not supported", "the source does not answer");
+      }
+    } finally {
+      blocking.shutdown();
+    }
+    List<MigrationEvent> records = FileMigrationJournal.records(file);
+    assertThat(records).extracting(r -> r.detail().get("step")).containsExactly(
+        JournalStep.PHASE_ENTERED.wireName(), JournalStep.PHASE_ENTERED.wireName(),
+        JournalStep.RECOVERY_STARTED.wireName(), JournalStep.RESULT.wireName());
+    assertThat(records.get(2).detail()).containsEntry("destination", Map.of("agent", "https://127.0.0.1:7443"));
     assertThat(JournalReplay.replay(records).inFlight()).as("settled: nothing left to recover").isEmpty();
   }
 

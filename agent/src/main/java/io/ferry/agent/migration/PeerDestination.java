@@ -1,0 +1,216 @@
+package io.ferry.agent.migration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ferry.agent.event.Phase;
+import io.ferry.agent.journal.JournalStep;
+import io.ferry.agent.peer.PeerClient;
+import io.ferry.agent.peer.PeerReply;
+import io.ferry.agent.plan.PlanJson;
+import io.ferry.qmp.QmpEvent;
+import io.ferry.qmp.QmpIoThread;
+import io.ferry.qmp.QmpOptions;
+import io.netty.handler.codec.http.HttpMethod;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A destination on another host, driven through that host's ferry daemon over the peer protocol
+ * (HTTPS, mutual TLS): {@code POST /v1/incoming}, then {@code .../plug}, {@code .../commit} or
+ * {@code .../abort}. The peer talks to its QEMU itself; its events are on its own stream.
+ */
+final class PeerDestination implements Destination {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration QUICK = Duration.ofSeconds(30);
+  // Binding passthrough devices and starting the destination's listener can take a while.
+  private static final Duration PREPARE = Duration.ofSeconds(120);
+  // The peer confirms its load before it plugs or commits: allow for that wait too.
+  private static final Duration LOAD_SETTLE = Duration.ofSeconds(30);
+  private static final Duration RESUME = Duration.ofSeconds(60);
+  /** The peer's refusals that prove it did not run the guest: a commit that failed so is undone. */
+  private static final Set<String> NOT_COMMITTED =
+      Set.of("not_committed", "wrong_state", "busy", "unknown_incoming", "incoming_failed");
+
+  private final RunContext ctx;
+  private final PeerClient client;
+  private final URI agent;
+  // The peer names an incoming migration by the plan's id: known before it answers.
+  private final String incomingPath;
+  private volatile boolean prepareSent;
+
+  PeerDestination(RunContext ctx, PeerClient client, URI agent) {
+    this.ctx = ctx;
+    this.client = client;
+    this.agent = agent;
+    this.incomingPath = "/v1/incoming/" + ctx.plan.id();
+  }
+
+  @Override
+  public CompletableFuture<Void> open(QmpIoThread ioThread, QmpOptions options) {
+    return CompletableFuture.completedFuture(null); // one TLS connection per request
+  }
+
+  @Override
+  public void attachEventTap() {
+    // The peer's QEMU events go out on the peer's own stream, under the plan's id.
+  }
+
+  @Override
+  public CompletableFuture<String> problem() {
+    return ctx.waitOn(client.send(agent, HttpMethod.GET, "/healthz", null, QUICK))
+        .handle((reply, error) -> {
+          if (error != null) {
+            return "cannot reach the destination agent " + agent + ": " + Errors.message(error);
+          }
+          return reply.ok() ? null : "the destination agent " + agent + " is not healthy: " + reply.errorMessage();
+        });
+  }
+
+  @Override
+  public CompletableFuture<Void> prepare(Map<String, Boolean> capabilities, Map<String, Object> parameters) {
+    ObjectNode plan = PlanJson.toTree(ctx.plan);
+    // The peer applies exactly what this side settled on.
+    ObjectNode migration = plan.putObject("migration");
+    migration.set("capabilities", JSON.valueToTree(capabilities));
+    migration.set("parameters", JSON.valueToTree(parameters));
+    prepareSent = true;
+    ctx.events.step(Phase.PREFLIGHT, "incoming-requested", Map.of("agent", agent.toString()));
+    return ctx.waitOn(client.send(agent, HttpMethod.POST, "/v1/incoming", bytes(plan), PREPARE))
+        .thenAccept(reply -> {
+          if (reply.status() != 201) {
+            throw new PhaseFailure(Phase.PREFLIGHT,
+                "the destination agent refused the incoming migration: " + reply.errorMessage());
+          }
+          ctx.events.step(Phase.PREFLIGHT, "incoming-prepared", Map.of("agent", agent.toString(),
+              "prepared", JSON.convertValue(reply.json().path("prepared"), List.class)));
+        });
+  }
+
+  @Override
+  public CompletableFuture<String> loadStatus(Duration deadline) {
+    return CompletableFuture.completedFuture("completed");
+  }
+
+  @Override
+  public CompletableFuture<Void> listen(String uri) {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<List<PlugResult>> plug(
+      Map<String, Map<String, Object>> devices, Duration deadline, boolean cancellable) {
+    ObjectNode body = JSON.createObjectNode();
+    ObjectNode byId = body.putObject("devices");
+    Duration limit = deadline.plus(LOAD_SETTLE);
+    // The intent to plug each device is journaled first, as for a local destination: ferry does
+    // not ask for what it could not write down.
+    List<CompletableFuture<Void>> intents = new ArrayList<>();
+    devices.forEach((id, properties) -> intents.add(ctx.journal.record(ctx.phase, JournalStep.DEVICE_ADD, id,
+        Map.of("side", "destination", "properties", properties))));
+    CompletableFuture<PeerReply> sent = CompletableFuture.allOf(intents.toArray(CompletableFuture[]::new))
+        .thenCompose(v -> {
+          devices.forEach((id, properties) -> {
+            ctx.events.device(ctx.phase, id, "plug-requested", Map.of("side", "destination", "properties", properties));
+            Map<String, Object> withoutId = new LinkedHashMap<>(properties);
+            withoutId.remove("id");
+            byId.set(id, JSON.valueToTree(withoutId));
+          });
+          return ctx.waitOn(client.send(agent, HttpMethod.POST, incomingPath + "/plug", bytes(body), limit));
+        });
+    return (cancellable ? ctx.bounded(sent, limit, "the destination agent's plug")
+            : ctx.withDeadline(sent, limit, "the destination agent's plug"))
+        .handle((reply, error) -> {
+          List<PlugResult> results = new ArrayList<>();
+          if (error != null || !reply.ok()) {
+            String why = error != null ? Errors.message(error) : reply.errorMessage();
+            devices.keySet().forEach(id -> results.add(PlugResult.failed(id, "the destination agent: " + why)));
+          } else {
+            for (JsonNode d : reply.json().path("devices")) {
+              results.add(d.path("plugged").asBoolean()
+                  ? PlugResult.plugged(d.path("id").asText())
+                  : PlugResult.failed(d.path("id").asText(), d.path("error").asText()));
+            }
+          }
+          for (PlugResult r : results) {
+            ctx.events.device(ctx.phase, r.device(), r.plugged() ? "plugged" : "plug-failed",
+                r.plugged() ? Map.of("side", "destination") : Map.of("side", "destination", "error", r.error()));
+          }
+          return results;
+        })
+        .thenCompose(results -> {
+          // Facts the peer holds anyway: a failed record changes nothing.
+          List<CompletableFuture<Void>> added = new ArrayList<>();
+          results.stream().filter(PlugResult::plugged).forEach(r -> added.add(ctx.journal
+              .record(ctx.phase, JournalStep.DEVICE_ADDED, r.device(), Map.of("side", "destination"))
+              .exceptionally(error -> null)));
+          return CompletableFuture.allOf(added.toArray(CompletableFuture[]::new)).thenApply(v -> results);
+        });
+  }
+
+  /**
+   * Once the commit request is sent, the peer may resume the guest at any moment; so unless the
+   * peer answers that it did not (a refusal in {@link #NOT_COMMITTED}), the migration counts as
+   * committed: a lost answer must leave the source paused, never running beside the destination.
+   */
+  @Override
+  public CompletableFuture<Long> commit(Runnable pointOfNoReturn) {
+    return ctx.waitOn(client.send(agent, HttpMethod.POST, incomingPath + "/commit", null, RESUME))
+        .handle((reply, error) -> {
+          if (error == null && reply.ok()) {
+            pointOfNoReturn.run();
+            return reply.json().path("resumedAtMicros").asLong();
+          }
+          String code = error == null ? reply.json().path("error").path("code").asText() : "";
+          if (!NOT_COMMITTED.contains(code)) {
+            pointOfNoReturn.run();
+          }
+          String why = error != null ? Errors.message(error) : reply.errorMessage();
+          throw new PhaseFailure(Phase.COMMIT, "the destination agent's commit failed: " + why);
+        });
+  }
+
+  @Override
+  public CompletableFuture<String> discard(boolean streamStarted) {
+    if (!prepareSent) {
+      return CompletableFuture.completedFuture("untouched");
+    }
+    return ctx.journal.record(ctx.phase, JournalStep.QUIT_DESTINATION, Map.of("agent", agent.toString()))
+        .exceptionally(error -> null) // a rollback step goes ahead even if its record fails
+        .thenCompose(v -> {
+          ctx.events.step(ctx.phase, "abort-destination", Map.of("agent", agent.toString()));
+          return ctx.waitOn(client.send(agent, HttpMethod.POST, incomingPath + "/abort", null, PREPARE));
+        })
+        .thenApply(reply -> {
+          if (reply.status() == 404) {
+            return "untouched"; // the prepare request never created the incoming migration
+          }
+          if (!reply.ok()) {
+            throw new IllegalStateException("the destination agent did not abort: " + reply.errorMessage());
+          }
+          return "aborted (destination QEMU " + reply.json().path("destination").asText("untouched") + ")";
+        });
+  }
+
+  @Override
+  public CompletableFuture<QmpEvent> failoverNegotiated(String standby, Duration deadline) {
+    return CompletableFuture.failedFuture(new PhaseFailure(Phase.PREFLIGHT,
+        "failover mode is not supported with a peer agent destination"));
+  }
+
+  @Override
+  public void close() {
+    // The client belongs to the daemon; nothing is held per migration.
+  }
+
+  private static byte[] bytes(JsonNode json) {
+    return json.toString().getBytes(StandardCharsets.UTF_8);
+  }
+}
