@@ -57,7 +57,8 @@ class DaemonLoadTest {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process daemon = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
         FerryMain.class.getName(), "serve", "--socket", socket.toString(),
-        "--journal", workDir.resolve("devices.journal").toString())
+        "--journal", workDir.resolve("devices.journal").toString(),
+        "--state-dir", workDir.resolve("state").toString())
         .redirectErrorStream(true).redirectOutput(workDir.resolve("daemon.log").toFile()).start();
     try {
       DaemonClient client = new DaemonClient(socket);
