@@ -111,7 +111,14 @@ public final class ServeCommand implements Callable<Integer> {
     }
     Path journalPath = journal.path();
     Path migrationsJournal = stateDir.resolve("migrations.journal");
-    FileMigrationJournal migrationJournal = FileMigrationJournal.open(migrationsJournal, slowPhases());
+    FileMigrationJournal migrationJournal;
+    try {
+      migrationJournal = FileMigrationJournal.open(migrationsJournal, slowPhases());
+    } catch (IOException e) {
+      // Without its journal the daemon could not recover what it starts: it does not start.
+      System.err.println("ferry serve: cannot open the migration journal in " + stateDir + " (--state-dir): " + (e instanceof java.nio.file.FileSystemException ? e.toString() : e.getMessage()));
+      return ExitCodes.ERROR;
+    }
     JournalReplay.Replay replay = JournalReplay.replay(migrationJournal.recordsAtOpen());
     replay.problems().forEach(p -> System.err.println("ferry: journal: " + p));
     ExecutorService blocking = Executors.newCachedThreadPool(r -> {
