@@ -1,15 +1,11 @@
 package io.ferry.agent.cli;
 
-import io.ferry.vfio.DeviceOperationException;
 import io.ferry.vfio.PciAddress;
 import io.ferry.vfio.PrepareRequest;
 import io.ferry.vfio.VfioDevices;
-import com.fasterxml.jackson.core.type.TypeReference;
 import io.ferry.agent.daemon.DeviceJson;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -70,24 +66,14 @@ final class DevicesPrepareCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     Optional<DaemonClient> daemon = daemonOption.daemon(spec.commandLine());
-    Map<String, Object> prepared;
-    try {
-      if (daemon.isPresent()) {
-        DaemonClient.Reply r = daemon.get().post("/v1/devices/" + address + "/prepare",
-            DevicesCommand.JSON.writeValueAsBytes(settings()));
-        if (r.status() != 200) {
-          return failed(err, r.errorMessage());
-        }
-        prepared = DevicesCommand.JSON.readValue(r.body(), new TypeReference<Map<String, Object>>() {});
-      } else {
-        prepared = DeviceJson.prepared(VfioDevices.forHost(journal.path()).prepare(request));
-      }
-    } catch (DeviceOperationException e) {
-      return failed(err, e.getMessage());
-    } catch (IOException e) {
-      return failed(err, "lost the daemon: " + e.getMessage());
+    Optional<Map<String, Object>> result = DeviceCall.run("prepare", daemon, address.toString(),
+        settings(),
+        () -> DeviceJson.prepared(VfioDevices.forHost(journal.path()).prepare(request)), err);
+    if (result.isEmpty()) {
+      return 1;
     }
-    ((List<?>) prepared.get("steps")).forEach(step -> out.println("  " + step));
+    Map<String, Object> prepared = result.get();
+    DeviceCall.printSteps(prepared, out);
     out.println("prepared " + prepared.get("address") + ": vfio-pci"
         + (prepared.get("vfioDevice") != null ? ", " + prepared.get("vfioDevice") : "")
         + (Boolean.TRUE.equals(prepared.get("boundByFerry"))
@@ -118,9 +104,4 @@ final class DevicesPrepareCommand implements Callable<Integer> {
     return body;
   }
 
-  private static int failed(PrintWriter err, String message) {
-    err.println("ferry devices prepare: " + message);
-    err.flush();
-    return 1;
-  }
 }
