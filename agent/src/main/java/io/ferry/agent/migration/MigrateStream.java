@@ -9,8 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import io.ferry.agent.journal.JournalStep;
 
@@ -119,9 +117,7 @@ final class MigrateStream {
   }
 
   private void scheduleProgress() {
-    Executor later =
-        CompletableFuture.delayedExecutor(PROGRESS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-    later.execute(
+    ctx.ioThread.schedule(
         () -> {
           if (finished || !ctx.source.isOpen()) {
             return;
@@ -136,7 +132,8 @@ final class MigrateStream {
                     }
                   })
               .whenComplete((v, e) -> scheduleProgress());
-        });
+        },
+        PROGRESS_INTERVAL);
   }
 
   static Map<String, Object> progressDetail(MigrationInfo info) {

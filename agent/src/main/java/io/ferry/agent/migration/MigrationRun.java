@@ -121,7 +121,7 @@ final class MigrationRun {
     // threads on the way. Each client gets the phase's whole bound: the client's own 5 s default
     // cut connections short when many QEMUs start and negotiate at once on a busy host (ferry
     // bench --parallel 16).
-    QmpIoThread ioThread = QmpIoThread.next();
+    QmpIoThread ioThread = ctx.ioThread;
     QmpOptions options = QmpOptions.defaults().withConnectTimeout(CONNECT_TIMEOUT);
     CompletableFuture<QmpClient> source = QmpClient.connect(ctx.plan.source().qmp(), options, ioThread);
     CompletableFuture<Void> destination = ctx.destination.open(ioThread, options);

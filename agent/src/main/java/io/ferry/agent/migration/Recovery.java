@@ -55,7 +55,7 @@ final class Recovery {
   CompletableFuture<MigrationOutcome> run() {
     ctx.phase = journaled.lastPhase();
     journaled.sourceDevices().forEach((id, props) -> ctx.sourceDevices.put(id, new SourceDevice(id, props)));
-    QmpIoThread ioThread = QmpIoThread.next();
+    QmpIoThread ioThread = ctx.ioThread;
     QmpOptions options = QmpOptions.defaults().withConnectTimeout(CONNECT_TIMEOUT);
     CompletableFuture<QmpClient> source = connect(ctx.plan.source().qmp(), ioThread, options);
     if (!(ctx.destination instanceof LocalDestination destination)) {

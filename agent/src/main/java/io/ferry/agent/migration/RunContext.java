@@ -4,6 +4,7 @@ import io.ferry.agent.event.Phase;
 import io.ferry.agent.plan.DevicePlan;
 import io.ferry.agent.plan.MigrationPlan;
 import io.ferry.qmp.QmpClient;
+import io.ferry.qmp.QmpIoThread;
 import io.ferry.qmp.QmpRoundTripListener;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -11,7 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * Everything one migration's phases share: the plan, both monitors, the event recorder, the
@@ -25,6 +26,12 @@ final class RunContext {
   final WaitClock waits = new WaitClock();
   final Timeline timeline = new Timeline();
   final CompletableFuture<Void> cancelRequested = new CompletableFuture<>();
+  /**
+   * The thread both monitors (a local destination's too) live on, and where this run's deadlines
+   * and timers fire: a reply and the timer it races are handled by one thread, and arming a timer
+   * from it wakes no other thread.
+   */
+  final QmpIoThread ioThread = QmpIoThread.next();
 
   QmpClient source;
   /** Set before the run starts: local or peer, the state machine does not care which. */
@@ -70,11 +77,15 @@ final class RunContext {
   <T> CompletableFuture<T> withDeadline(CompletableFuture<T> future, Duration deadline, String what) {
     CompletableFuture<T> result = copy(future);
     Phase during = phase;
-    CompletableFuture.delayedExecutor(deadline.toNanos(), TimeUnit.NANOSECONDS)
-        .execute(
+    ScheduledFuture<?> timer =
+        ioThread.schedule(
             () ->
                 result.completeExceptionally(
-                    new PhaseFailure(during, what + " did not complete within " + deadline)));
+                    new PhaseFailure(during, what + " did not complete within " + deadline)),
+            deadline);
+    // A migration's deadline may be minutes: a timer left armed would keep the run's futures
+    // reachable that long after they are settled.
+    result.whenComplete((value, error) -> timer.cancel(false));
     return result;
   }
 

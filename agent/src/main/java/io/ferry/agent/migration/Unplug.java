@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * Asks the guest to release every ephemeral device at once and waits for all the DEVICE_DELETED
@@ -85,13 +85,15 @@ final class Unplug {
   }
 
   private void retryHalfway(String id, CompletableFuture<QmpEvent> deleted, Duration deadline) {
-    CompletableFuture.delayedExecutor(deadline.toNanos() / 2, TimeUnit.NANOSECONDS)
-        .execute(
+    ScheduledFuture<?> retry =
+        ctx.ioThread.schedule(
             () -> {
               if (!deleted.isDone() && !ctx.cancelRequested.isDone() && ctx.phase == Phase.UNPLUG) {
                 requestUnplug(id, true).exceptionally(error -> null);
               }
-            });
+            },
+            deadline.dividedBy(2));
+    deleted.whenComplete((event, error) -> retry.cancel(false));
   }
 
   private void confirmGone(List<PciDeviceInfo> pci) {
