@@ -24,6 +24,8 @@ public final class LibvirtBaseline {
   public static final String DETACH = "libvirt detach";
   public static final String ATTACH = "libvirt attach";
   public static final String ABSENCE = "libvirt device absence";
+  /** One {@code virsh domstate}: what every virsh command costs before libvirt does anything. */
+  public static final String NOOP = "libvirt virsh no-op";
   static final List<String> PROGRAMS = List.of("virsh", "libvirtd");
   static final Duration CHECK_TIMEOUT = Duration.ofSeconds(30);
   /** How to start the daemons where there is no systemd (ferry does not). */
@@ -32,7 +34,14 @@ public final class LibvirtBaseline {
   /** The steps that run on one host, as the figures name them. */
   public static final List<String> RAN = List.of(
       "virsh detach-device --live (\"" + DETACH + "\": until the command returned and libvirt's device-removed event arrived)",
-      "virsh attach-device --live (\"" + ATTACH + "\": until the command returned)");
+      "virsh attach-device --live (\"" + ATTACH + "\": until the command returned)",
+      "virsh domstate (\"" + NOOP + "\": one virsh command that changes nothing, for virsh's own cost)");
+
+  /** What the absence figure spans here, where nothing migrates between the two commands. */
+  public static final String ABSENCE_MEANS = "\"" + ABSENCE + "\": from libvirt's device-removed event to "
+      + "attach-device's return; on one host no migration lies between them, so it is not ferry's "
+      + "\"device absence\" (which spans the migration): set \"" + DETACH + "\" against \"phase UNPLUG\" "
+      + "and \"" + ATTACH + "\" against \"phase REPLUG\"";
 
   /** Why {@code virsh migrate --live} does not run in the bench (see README). */
   public static final String MIGRATE_NOT_RUN =
@@ -55,6 +64,7 @@ public final class LibvirtBaseline {
         o.put("domain", domain);
       }
       o.put("ran", ran);
+      o.put("absence", ABSENCE_MEANS);
       Map<String, Object> migrate = new LinkedHashMap<>();
       migrate.put("reason", migrateNotRun);
       if (libvirtSaid != null) {
@@ -70,12 +80,26 @@ public final class LibvirtBaseline {
       lines.add("libvirt baseline: " + uri + (versions == null ? "" : " (" + versions + ")")
           + (domain == null ? "" : ", transient domain " + domain + ", destroyed at the end"));
       ran.forEach(step -> lines.add("  ran:     " + step));
+      lines.add("  note:    " + ABSENCE_MEANS);
       lines.add("  not run: virsh migrate --live: " + migrateNotRun);
       if (libvirtSaid != null) {
         lines.add("           (tried once on this host; libvirt said: " + libvirtSaid + ")");
       }
       return lines;
     }
+  }
+
+  /**
+   * "libvirtd 9.0.0, QEMU 7.2.22" from {@code virsh version --daemon}'s "Running against daemon"
+   * and "Running hypervisor" lines; the whole text on one line if they are not there.
+   */
+  static String versions(String virshVersion) {
+    java.util.regex.Matcher daemon = java.util.regex.Pattern.compile("Running against daemon: *(\\S+)").matcher(virshVersion);
+    java.util.regex.Matcher hypervisor = java.util.regex.Pattern.compile("Running hypervisor: *(.+)").matcher(virshVersion);
+    if (daemon.find() && hypervisor.find()) {
+      return "libvirtd " + daemon.group(1) + ", " + hypervisor.group(1).strip();
+    }
+    return virshVersion.strip().replaceAll("\\s*\\n\\s*", "; ");
   }
 
   /** The notes when no domain was created (the bench failed first). */

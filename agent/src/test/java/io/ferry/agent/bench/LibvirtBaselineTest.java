@@ -110,6 +110,14 @@ class LibvirtBaselineTest {
   }
 
   @Test
+  void theVersionsAreTheDaemonsAndTheHypervisors() {
+    assertThat(LibvirtBaseline.versions("Compiled against library: libvirt 9.0.0\nUsing library: libvirt 9.0.0\n"
+        + "Using API: QEMU 9.0.0\nRunning hypervisor: QEMU 7.2.22\nRunning against daemon: 9.0.0\n"))
+        .isEqualTo("libvirtd 9.0.0, QEMU 7.2.22");
+    assertThat(LibvirtBaseline.versions("something\nelse\n")).isEqualTo("something; else");
+  }
+
+  @Test
   void theSearchPathIsPathThenTheSbinDirectories() {
     assertThat(LibvirtBaseline.searchPath("/opt/bin::/usr/bin"))
         .containsExactly(Path.of("/opt/bin"), Path.of("/usr/bin"), Path.of("/usr/sbin"), Path.of("/sbin"));
