@@ -37,14 +37,21 @@ public final class BenchReport {
    * memory per run. With several slots (--parallel) each migration is a row of the timeline.
    */
   public static String html(String title, List<MigrationRunFigures> runs, Map<Integer, MemorySampler.RunMemory> memory) {
+    return html(title, runs, memory, List.of());
+  }
+
+  /** The page with {@code notes} (e.g. what the libvirt baseline ran and did not run) under the title. */
+  public static String html(String title, List<MigrationRunFigures> runs, Map<Integer, MemorySampler.RunMemory> memory,
+      List<String> notes) {
     StringBuilder page = new StringBuilder();
     page.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
         .append(escape(title))
         .append("</title>\n<style>body{font:13px sans-serif;margin:16px;color:#222}"
             + "h1{font-size:18px}h2{font-size:15px;margin-top:24px}"
             + ".hist{display:inline-block;margin:4px}text{font:11px sans-serif}"
-            + "td,th{padding:2px 10px;text-align:right}</style></head><body>\n")
+            + "td,th{padding:2px 10px;text-align:right}pre.notes{white-space:pre-wrap;font-size:12px}</style></head><body>\n")
         .append("<h1>").append(escape(title)).append("</h1>\n")
+        .append(notes.isEmpty() ? "" : "<pre class=\"notes\">" + escape(String.join("\n", notes)) + "</pre>\n")
         .append("<h2>Phase timeline per run (ms from the plan's start)</h2>\n")
         .append(timeline(runs))
         .append("<h2>Histograms (").append(runs.size()).append(" runs)</h2>\n");

@@ -76,7 +76,14 @@ public final class BenchResultWriter implements AutoCloseable {
    */
   public void summary(Map<String, Object> settings, List<MigrationRunFigures> all,
       Map<Integer, MemorySampler.RunMemory> memory) throws IOException {
+    summary(settings, all, memory, Map.of());
+  }
+
+  /** Writes {@code summary.json} with {@code extra} top-level objects (e.g. {@code libvirtBaseline}). */
+  public void summary(Map<String, Object> settings, List<MigrationRunFigures> all,
+      Map<Integer, MemorySampler.RunMemory> memory, Map<String, Object> extra) throws IOException {
     ObjectNode root = summaryJson(settings, all, memory);
+    extra.forEach((name, value) -> root.set(name, JSON.valueToTree(value)));
     Files.writeString(directory.resolve(SUMMARY),
         JSON.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n");
   }
@@ -84,7 +91,13 @@ public final class BenchResultWriter implements AutoCloseable {
   /** Writes {@code report.html} (see {@link BenchReport}). */
   public void report(String title, List<MigrationRunFigures> all, Map<Integer, MemorySampler.RunMemory> memory)
       throws IOException {
-    Files.writeString(directory.resolve(REPORT), BenchReport.html(title, all, memory), StandardCharsets.UTF_8);
+    report(title, all, memory, List.of());
+  }
+
+  /** Writes {@code report.html} with {@code notes} (e.g. what a baseline did not run) under the title. */
+  public void report(String title, List<MigrationRunFigures> all, Map<Integer, MemorySampler.RunMemory> memory,
+      List<String> notes) throws IOException {
+    Files.writeString(directory.resolve(REPORT), BenchReport.html(title, all, memory, notes), StandardCharsets.UTF_8);
   }
 
   /**

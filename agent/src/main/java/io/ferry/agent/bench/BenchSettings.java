@@ -12,12 +12,14 @@ import java.util.Objects;
  * @param devices how many e1000e in {@link BenchMode#UNPLUG_REPLUG} (one per root port)
  * @param downtimeLimitMs the plan's {@code downtime-limit} parameter, or null for QEMU's default
  * @param dirtyMbps MiB/s of guest memory the heartbeat program dirties, 0 for none
- * @param rawBaseline after each ferry run, one run of the bare Python QMP script ({@link RawBaseline})
+ * @param baseline what runs after each ferry run: nothing, the bare Python QMP script ({@link
+ *     RawBaseline}), or the libvirt sequence's detach and attach on a libvirt domain ({@link
+ *     LibvirtBaseline})
  * @param parallel how many guests each run migrates at once, 1 to {@link #MAX_PARALLEL}
  */
 public record BenchSettings(
     int runs, CommitPolicy commit, BenchMode mode, int devices, Long downtimeLimitMs, int dirtyMbps,
-    boolean rawBaseline, int parallel, int warmup) {
+    Baseline baseline, int parallel, int warmup) {
   public static final int MAX_DEVICES = 8;
   /** The scale the bench is built and measured for (16 guests of 256 MiB on the development machine). */
   public static final int MAX_PARALLEL = 16;
@@ -26,6 +28,7 @@ public record BenchSettings(
   public BenchSettings {
     Objects.requireNonNull(commit, "commit");
     Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(baseline, "baseline");
     if (runs < 1) {
       throw new IllegalArgumentException("--runs must be at least 1");
     }
@@ -38,7 +41,7 @@ public record BenchSettings(
     if (downtimeLimitMs != null && downtimeLimitMs < 1) {
       throw new IllegalArgumentException("--downtime-limit must be at least 1 ms");
     }
-    if (rawBaseline && mode == BenchMode.FAILOVER) {
+    if (baseline == Baseline.RAW && mode == BenchMode.FAILOVER) {
       throw new IllegalArgumentException("--baseline raw does unplug-replug or plain, not failover");
     }
     if (warmup < 0 || warmup > MAX_WARMUP) {
@@ -47,12 +50,33 @@ public record BenchSettings(
     if (parallel < 1 || parallel > MAX_PARALLEL) {
       throw new IllegalArgumentException("--parallel must be between 1 and " + MAX_PARALLEL);
     }
-    if (rawBaseline && parallel != 1) {
+    if (baseline == Baseline.LIBVIRT && mode != BenchMode.UNPLUG_REPLUG) {
+      throw new IllegalArgumentException("--baseline libvirt detaches and attaches the NICs: --mode unplug-replug only");
+    }
+    if (baseline != Baseline.NONE && parallel != 1) {
       // The script moves the one guest again right after ferry's run; it has no parallel form.
       throw new IllegalArgumentException("--baseline runs with --parallel 1 only");
     }
     if (dirtyMbps < 0) {
       throw new IllegalArgumentException("--dirty-rate must not be negative");
     }
+  }
+
+  /** What runs next to ferry in the same bench. */
+  public enum Baseline {
+    NONE, RAW, LIBVIRT;
+
+    /** The option's value, or null for none. */
+    public String wireName() {
+      return this == NONE ? null : name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  public boolean rawBaseline() {
+    return baseline == Baseline.RAW;
+  }
+
+  public boolean libvirtBaseline() {
+    return baseline == Baseline.LIBVIRT;
   }
 }

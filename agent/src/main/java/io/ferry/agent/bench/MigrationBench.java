@@ -78,6 +78,15 @@ public final class MigrationBench {
    */
   public static void run(LabVm.Builder machine, BenchSettings settings, Consumer<BenchRun> onRun)
       throws IOException {
+    run(machine, settings, onRun, notes -> {});
+  }
+
+  /**
+   * {@link #run(LabVm.Builder, BenchSettings, Consumer)}; with {@code --baseline libvirt}, {@code
+   * onLibvirt} gets what the libvirt baseline ran and did not run once its domain is up.
+   */
+  public static void run(LabVm.Builder machine, BenchSettings settings, Consumer<BenchRun> onRun,
+      Consumer<LibvirtBaseline.Notes> onLibvirt) throws IOException {
     LabVm.Builder base = machine.copy();
     if (settings.dirtyMbps() > 0) {
       base.kernelArg("ferry.dirty_mbps=" + settings.dirtyMbps());
@@ -110,6 +119,7 @@ public final class MigrationBench {
     Duration boot = BOOT.plus(SLOT_ALLOWANCE.multipliedBy(slots));
     Duration flight = RUN.plus(SLOT_ALLOWANCE.multipliedBy(slots));
     List<BenchSlot> guests = new ArrayList<>();
+    LibvirtGuest libvirt = null;
     try (MemorySampler memory = new MemorySampler()) {
       List<LabVm> booted = startAll(slots, s -> first.copy().name(BenchSlot.vmName(s, slots, "0")).incoming(false));
       for (int s = 1; s <= slots; s++) {
@@ -121,10 +131,20 @@ public final class MigrationBench {
         }
       }
       Path rawScript = settings.rawBaseline() ? RawBaseline.install(guests.get(0).current().workDir()) : null;
+      if (settings.libvirtBaseline()) {
+        Path dir = guests.get(0).current().workDir();
+        LibvirtDomain domain = libvirtDomain(base, settings, dir);
+        libvirt = LibvirtGuest.create(
+            LibvirtBaseline.virsh(LibvirtBaseline.searchPath(System.getenv("PATH"))), domain, dir, boot);
+        onLibvirt.accept(libvirt.notes());
+      }
       Migrator migrator = new Migrator(event -> {});
       // Warm-up runs go through exactly the same steps; only their figures are dropped.
       for (int w = 1; w <= settings.warmup(); w++) {
         runOnce(migrator, guests, base, settings, 0, "w" + w, memory, boot, flight, ignored -> {});
+        if (libvirt != null) {
+          libvirt.detachAttach(flight);
+        }
       }
       for (int run = 1; run <= settings.runs(); run++) {
         BenchRun done =
@@ -132,11 +152,17 @@ public final class MigrationBench {
         if (rawScript != null) {
           done = withRaw(done, guests.get(0), base, rawScript, settings, boot);
         }
+        if (libvirt != null) {
+          done = withLibvirt(done, libvirt, flight);
+        }
         onRun.accept(done);
       }
     } catch (java.util.concurrent.CompletionException e) {
       throw new IOException(e.getCause() == null ? e.toString() : e.getCause().getMessage(), e);
     } finally {
+      if (libvirt != null) {
+        libvirt.close();
+      }
       closeAll(guests);
     }
   }
@@ -215,6 +241,35 @@ public final class MigrationBench {
       rawNext.close();
       throw new IOException("run " + run + ", raw baseline: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The libvirt domain of {@code --baseline libvirt}: the same guest image, kernel command line,
+   * memory, accelerator, hotplug mechanism, root ports and e1000e (ids, MACs) as ferry's guest.
+   */
+  static LibvirtDomain libvirtDomain(LabVm.Builder base, BenchSettings settings, Path dir) {
+    String name = "ferry-bench-" + ProcessHandle.current().pid() + "-"
+        + Long.toHexString(System.nanoTime() & 0xffffL);
+    List<LibvirtDomain.Nic> nics = new ArrayList<>();
+    for (int k = 1; k <= settings.devices(); k++) {
+      nics.add(new LibvirtDomain.Nic("hostnet" + k, mac(k), k));
+    }
+    return new LibvirtDomain(name, base.image().kernel().toAbsolutePath(), base.image().initrd().toAbsolutePath(),
+        base.kernelCommandLine(), base.memoryMiB(), base.accelerator(), base.hotplug().qemuArguments(), nics,
+        dir.resolve(name + ".console.log").toAbsolutePath(), dir.resolve(name + ".hb.sock").toAbsolutePath());
+  }
+
+  /** libvirt's detach and attach of the same NICs, right after ferry's run, as {@code libvirt ...} figures. */
+  private static BenchRun withLibvirt(BenchRun done, LibvirtGuest libvirt, Duration deadline) throws IOException {
+    MigrationRunFigures ferry = done.migrations().get(0);
+    Map<String, Double> millis = new LinkedHashMap<>(ferry.millis());
+    try {
+      millis.putAll(libvirt.detachAttach(deadline));
+    } catch (IOException e) {
+      throw new IOException("run " + done.run() + ", libvirt baseline: " + e.getMessage(), e);
+    }
+    return new BenchRun(done.run(), List.of(new MigrationRunFigures(done.run(), ferry.slot(), ferry.result(), millis,
+        ferry.figures())), done.memory());
   }
 
   /** Starts one QEMU per slot at once; if any fails, the others are stopped too. */

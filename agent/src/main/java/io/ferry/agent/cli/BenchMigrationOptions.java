@@ -26,6 +26,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Option;
 
 /**
@@ -82,7 +84,7 @@ public final class BenchMigrationOptions {
 
   @Option(names = "--baseline", paramLabel = "raw|libvirt",
       description = {"raw: after each run, the same sequence by a bare Python QMP script (python3), the floor.",
-          "libvirt: refused with the reason (libvirt absent here, or the sequence cannot run on one host; see README)."})
+          "libvirt: after each run, virsh detach-device and attach-device of the same NIC on the same guest as a transient domain of the local libvirtd (qemu:///system); virsh migrate cannot run on one libvirtd (the summary says why). Refused if libvirt is absent or libvirtd unreachable."})
   String baseline;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Write runs.ndjson (one object per run), summary.json and report.html here.")
@@ -103,14 +105,24 @@ public final class BenchMigrationOptions {
     }
     BenchSettings settings;
     try {
-      if ("libvirt".equals(baseline)) {
-        throw new IllegalArgumentException("--baseline libvirt: "
-            + LibvirtBaseline.unavailable(LibvirtBaseline.searchPath(System.getenv("PATH"))).orElseThrow());
-      }
-      if (baseline != null && !baseline.equals("raw")) {
+      BenchSettings.Baseline chosen;
+      if (baseline == null) {
+        chosen = BenchSettings.Baseline.NONE;
+      } else if (baseline.equals("raw")) {
+        chosen = BenchSettings.Baseline.RAW;
+      } else if (baseline.equals("libvirt")) {
+        chosen = BenchSettings.Baseline.LIBVIRT;
+      } else {
         throw new IllegalArgumentException("--baseline: '" + baseline + "' is not a baseline (raw, libvirt)");
       }
-      settings = new BenchSettings(runs, commit, mode, devices, downtimeLimitMs, dirtyMbps, baseline != null, parallel, warmup);
+      settings = new BenchSettings(runs, commit, mode, devices, downtimeLimitMs, dirtyMbps, chosen, parallel, warmup);
+      if (settings.libvirtBaseline()) {
+        // Before any QEMU starts: libvirt installed, and libvirtd answering (ferry never starts it).
+        Optional<String> why = LibvirtBaseline.unavailable(LibvirtBaseline.searchPath(System.getenv("PATH")));
+        if (why.isPresent()) {
+          throw new IllegalArgumentException("--baseline libvirt: " + why.get());
+        }
+      }
     } catch (IllegalArgumentException e) {
       err.println("ferry bench migration: " + e.getMessage());
       return ExitCodes.INVALID;
@@ -137,11 +149,13 @@ public final class BenchMigrationOptions {
         commit.wireName(), hotplug.name().toLowerCase(), accelerator.name().toLowerCase(), memoryMiB,
         downtimeLimitMs == null ? "" : ", downtime-limit " + downtimeLimitMs + " ms",
         dirtyMbps == 0 ? "" : ", dirtying " + dirtyMbps + " MiB/s",
-        baseline == null ? "" : ", raw baseline",
+        baseline == null ? "" : ", " + baseline + " baseline",
         warmup == 0 ? "" : ", after " + warmup + " warm-up run" + (warmup == 1 ? "" : "s") + " not counted");
     out.println(header);
     out.flush();
     BenchResultWriter writer = outDir == null ? null : BenchResultWriter.open(outDir);
+    AtomicReference<LibvirtBaseline.Notes> libvirt = new AtomicReference<>(
+        settings.libvirtBaseline() ? LibvirtBaseline.notesWithoutDomain() : null);
     try {
       MigrationBench.run(machine, settings, run -> {
         all.addAll(run.migrations());
@@ -161,14 +175,19 @@ public final class BenchMigrationOptions {
             throw new UncheckedIOException(e);
           }
         }
-      });
+      }, libvirt::set);
     } catch (Exception e) {
       err.println("ferry bench migration failed: " + e.getMessage());
       return ExitCodes.ERROR;
     } finally {
       if (writer != null) {
-        writer.summary(settingsJson(settings), all, memory);
-        writer.report(header.replace(runs + " runs", memory.size() + " runs"), all, memory);
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (libvirt.get() != null) {
+          extra.put("libvirtBaseline", libvirt.get().json());
+        }
+        writer.summary(settingsJson(settings), all, memory, extra);
+        writer.report(header.replace(runs + " runs", memory.size() + " runs"), all, memory,
+            libvirt.get() == null ? List.of() : libvirt.get().lines());
         writer.close();
       }
       if (temporary) {
@@ -178,6 +197,11 @@ public final class BenchMigrationOptions {
     out.println();
     SummaryTable.print(out, FigureSummaries.of(all));
     AgentMemoryLine.print(out, parallel, all, memory);
+    if (libvirt.get() != null) {
+      out.println();
+      libvirt.get().lines().forEach(out::println);
+      out.flush();
+    }
     if (writer != null) {
       out.printf("%nwrote %s, %s and %s%n", outDir.resolve(BenchResultWriter.RUNS),
           outDir.resolve(BenchResultWriter.SUMMARY), outDir.resolve(BenchResultWriter.REPORT));
@@ -199,6 +223,7 @@ public final class BenchMigrationOptions {
     }
     s.put("dirtyMbps", settings.dirtyMbps());
     s.put("rawBaseline", settings.rawBaseline());
+    s.put("baseline", settings.baseline().wireName());
     s.put("parallel", settings.parallel());
     s.put("warmupRuns", settings.warmup());
     return s;

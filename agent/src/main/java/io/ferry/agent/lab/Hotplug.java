@@ -15,7 +15,7 @@ public enum Hotplug {
   NATIVE;
 
   /** The QEMU arguments selecting this mechanism (none for the default). */
-  java.util.List<String> qemuArguments() {
+  public java.util.List<String> qemuArguments() {
     return this == NATIVE
         ? java.util.List.of("-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off")
         : java.util.List.of();

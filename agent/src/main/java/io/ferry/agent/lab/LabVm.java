@@ -379,6 +379,34 @@ public final class LabVm implements AutoCloseable {
       return workDir;
     }
 
+    public GuestImage image() {
+      return image;
+    }
+
+    public int memoryMiB() {
+      return memoryMiB;
+    }
+
+    public Accelerator accelerator() {
+      return accelerator;
+    }
+
+    public Hotplug hotplug() {
+      return hotplug;
+    }
+
+    /** The guest kernel's command line these settings give (QEMU's {@code -append}). */
+    public String kernelCommandLine() {
+      // no_timer_check: under TCG on a busy host the boot-time IO-APIC timer check can miss its
+      // ticks and panic ("IO-APIC + timer doesn't work"); VMs routinely skip it.
+      List<String> append = new ArrayList<>(List.of("console=ttyS0", "panic=-1", "quiet", "no_timer_check"));
+      if (intelIommu) {
+        append.add("intel_iommu=on");
+      }
+      append.addAll(kernelArgs);
+      return String.join(" ", append);
+    }
+
     /** The QEMU command line these settings give (without the setpriv guard). */
     public List<String> qemuCommand() {
       List<String> args = new ArrayList<>();
@@ -388,14 +416,7 @@ public final class LabVm implements AutoCloseable {
       args.addAll(List.of("-accel", accelerator.qemuName()));
       args.addAll(List.of("-m", TcgMigrationSafeMemory.qemuValue(accelerator, memoryMiB), "-smp", Integer.toString(smp)));
       args.addAll(List.of("-kernel", image.kernel().toString(), "-initrd", image.initrd().toString()));
-      // no_timer_check: under TCG on a busy host the boot-time IO-APIC timer check can miss its
-      // ticks and panic ("IO-APIC + timer doesn't work"); VMs routinely skip it.
-      List<String> append = new ArrayList<>(List.of("console=ttyS0", "panic=-1", "quiet", "no_timer_check"));
-      if (intelIommu) {
-        append.add("intel_iommu=on");
-      }
-      append.addAll(kernelArgs);
-      args.addAll(List.of("-append", String.join(" ", append)));
+      args.addAll(List.of("-append", kernelCommandLine()));
       // ttyS0: the console on QEMU's stdio. ttyS1: the heartbeat, alone on its socket.
       args.addAll(List.of("-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console"));
       args.addAll(
