@@ -121,6 +121,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     sub.done().whenComplete((ok, dropped) -> {
       if (dropped == null) {
         sink.end();
+      } else {
+        core.metrics().subscriberDropped();
       }
     });
     ctx.channel().closeFuture().addListener(f -> {

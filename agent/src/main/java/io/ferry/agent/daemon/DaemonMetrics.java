@@ -23,6 +23,7 @@ public final class DaemonMetrics {
   private final Map<Phase, Histogram> phaseSeconds = new EnumMap<>(Phase.class);
   private final Histogram downtimeSeconds = new Histogram(DOWNTIME_BOUNDS);
   private final AtomicInteger subscribers = new AtomicInteger();
+  private final AtomicLong subscribersDropped = new AtomicLong();
   // QMP round trips are sub-millisecond for queries and up to seconds for a loaded QEMU.
   private static final double[] QMP_BOUNDS =
       {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
@@ -74,6 +75,11 @@ public final class DaemonMetrics {
     subscribers.decrementAndGet();
   }
 
+  /** A stream dropped because its client read too slowly (it stays open until its notice is read). */
+  void subscriberDropped() {
+    subscribersDropped.incrementAndGet();
+  }
+
   /** The exposition text; {@code running} is read at scrape time. */
   String render(IntSupplier running) {
     StringBuilder out = new StringBuilder(4096);
@@ -101,6 +107,9 @@ public final class DaemonMetrics {
     out.append("# HELP ferry_event_subscribers Open event streams.\n");
     out.append("# TYPE ferry_event_subscribers gauge\n");
     out.append("ferry_event_subscribers ").append(subscribers.get()).append('\n');
+    out.append("# HELP ferry_event_subscribers_dropped_total Event streams dropped because their client read too slowly.\n");
+    out.append("# TYPE ferry_event_subscribers_dropped_total counter\n");
+    out.append("ferry_event_subscribers_dropped_total ").append(subscribersDropped.get()).append('\n');
     return out.toString();
   }
 

@@ -268,6 +268,29 @@ class DaemonApiTest {
   }
 
   @Test
+  void aLateSubscriberThatReadsGetsAHistoryLargerThanTheBufferLimitWhole() throws Exception {
+    // 40 events of 64 KiB: 2.5 MiB of history, over the 1 MiB a stream may have unsent.
+    String bulk = "y".repeat(64 * 1024);
+    for (int seq = 0; seq < 40; seq++) {
+      bus.publish(new MigrationEvent("big", seq, Phase.MIGRATE, io.ferry.agent.event.EventKind.PROGRESS,
+          java.util.Optional.empty(), java.time.Instant.now(), System.nanoTime(), java.util.Optional.empty(),
+          Map.of("bulk", bulk)));
+    }
+    Process p = curl.stream("/v1/migrations/big/events");
+    try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      for (int seq = 0; seq < 40; seq++) {
+        String line = reader.readLine();
+        assertThat(line).as("event " + seq).isNotNull();
+        assertThat(EventJson.fromLine(line).seq()).isEqualTo(seq);
+      }
+      assertThat(curl.get("/metrics").body()).contains("ferry_event_subscribers 1");
+    } finally {
+      p.destroy();
+      p.waitFor();
+    }
+  }
+
+  @Test
   void aClientThatDoesNotReadIsDroppedWithANoticeAndPublishingNeverWaits() throws Exception {
     Process p = curl.stream("/v1/events");
     try {
@@ -280,6 +303,13 @@ class DaemonApiTest {
         bus.publish(new MigrationEvent("slow", seq, Phase.MIGRATE, io.ferry.agent.event.EventKind.PROGRESS,
             java.util.Optional.empty(), java.time.Instant.now(), System.nanoTime(), java.util.Optional.empty(),
             Map.of("bulk", bulk)));
+      }
+      // The client still reads nothing: once it has taken nothing for the stall limit, the daemon
+      // drops it (the publishing above did not wait for that).
+      long giveUp = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!curl.get("/metrics").body().contains("ferry_event_subscribers_dropped_total 1")) {
+        assertThat(System.nanoTime()).as("dropped within 30 s").isLessThan(giveUp);
+        Thread.sleep(100);
       }
       // Now read everything: the daemon ended the stream after a gap-free prefix and the notice.
       List<String> lines = ("{" + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).lines().toList();
