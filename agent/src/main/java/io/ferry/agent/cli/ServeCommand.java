@@ -73,6 +73,12 @@ public final class ServeCommand implements Callable<Integer> {
       description = "The CA (PEM) whose certificates are trusted: peers must present one, both ways.")
   Path tlsCa;
 
+  @Option(names = "--incoming-lease", paramLabel = "DURATION", defaultValue = "60s",
+      converter = DurationConverter.class,
+      description = "As a peer's destination: how long an incoming migration waits without a call from its source"
+          + " (the source renews it while it runs) before it aborts itself, releasing its devices (default: ${DEFAULT-VALUE}; at least 1s).")
+  Duration incomingLease;
+
   @Mixin DevicesCommand.JournalOption journal;
 
   @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/ferry",
@@ -91,6 +97,11 @@ public final class ServeCommand implements Callable<Integer> {
       tls = TlsFiles.fromOptions(tlsCert, tlsKey, tlsCa);
     } catch (IllegalArgumentException e) {
       System.err.println("ferry serve: " + e.getMessage());
+      return ExitCodes.INVALID;
+    }
+    if (incomingLease.compareTo(Duration.ofSeconds(1)) < 0) {
+      System.err.println("ferry serve: --incoming-lease must be at least 1s (a source renews it every third of it), got "
+          + io.ferry.agent.plan.DurationText.format(incomingLease));
       return ExitCodes.INVALID;
     }
     if (listen != null && tls == null) {
@@ -130,7 +141,8 @@ public final class ServeCommand implements Callable<Integer> {
     // The same identity calls peers: a destination daemon checks it against its own --tls-ca.
     PeerClient peers = clientTls == null ? null : new PeerClient(clientTls);
     VfioDevices vfio = VfioDevices.forHost(journalPath);
-    DaemonCore core = new DaemonCore(bus, vfio, blocking, migrationJournal, vfioDevices(vfio, blocking), peers);
+    DaemonCore core = new DaemonCore(bus, vfio, blocking, migrationJournal, vfioDevices(vfio, blocking), peers,
+        incomingLease);
     PeerPolicy policy = PeerPolicy.withDefaults(allowUids);
     DaemonServer server = DaemonServer.start(socket, core, policy);
     TlsListener peerListener;
@@ -174,7 +186,7 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("ferry: serving peers on " + peerListener.address() + " (mutual TLS, CA " + tls.authority() + ")");
     }
     notify.ifPresent(n -> send(n, "READY=1"));
-    StartupRecovery.run(core, replay.inFlight(), journalPath, blocking);
+    StartupRecovery.run(core, replay, journalPath, blocking);
     stopped.await();
     return ExitCodes.OK;
   }
