@@ -197,6 +197,10 @@ public final class Incoming {
    * once the incoming migration has ended, so a source learns that its destination gave up.
    */
   public synchronized void renew() {
+    if (state == State.RECOVERING) {
+      throw new IncomingException(Kind.CONFLICT, "incoming_ended",
+          "incoming " + id() + " is being settled by a restarted daemon; it will not go on");
+    }
     if (state.ended()) {
       throw new IncomingException(Kind.CONFLICT, "incoming_ended",
           "incoming " + id() + " has ended (" + state.wireName() + ")"
@@ -295,6 +299,10 @@ public final class Incoming {
       if (state == State.COMMITTED) {
         throw new IncomingException(Kind.CONFLICT, "already_committed",
             "incoming " + id() + " is committed: the guest runs on this host and cannot be aborted");
+      }
+      if (state == State.RECOVERING) {
+        throw new IncomingException(Kind.CONFLICT, "busy",
+            "incoming " + id() + " is being settled by a restarted daemon (it aborts it unless the guest runs here)");
       }
       if ("commit".equals(busyWith)) {
         throw new IncomingException(Kind.CONFLICT, "commit_in_progress",
