@@ -6,14 +6,12 @@ import io.ferry.agent.daemon.PeerPolicy;
 import io.ferry.agent.daemon.SdNotify;
 import io.ferry.agent.daemon.TlsFiles;
 import io.ferry.agent.daemon.TlsListener;
+import io.ferry.agent.daemon.VfioHostDevices;
 import io.ferry.agent.event.EventBus;
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.journal.FileMigrationJournal;
 import io.ferry.agent.journal.JournalReplay;
-import io.ferry.agent.migration.HostDevices;
 import io.ferry.agent.peer.PeerClient;
-import io.ferry.vfio.PciAddress;
-import io.ferry.vfio.PrepareRequest;
 import java.util.EnumMap;
 import java.util.Map;
 import picocli.CommandLine;
@@ -25,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,6 +70,12 @@ public final class ServeCommand implements Callable<Integer> {
       description = "The CA (PEM) whose certificates are trusted: peers must present one, both ways.")
   Path tlsCa;
 
+  @Option(names = "--incoming-lease", paramLabel = "DURATION", defaultValue = "60s",
+      converter = DurationConverter.class,
+      description = "As a peer's destination: how long an incoming migration waits without a call from its source"
+          + " (the source renews it while it runs) before it aborts itself, releasing its devices (default: ${DEFAULT-VALUE}; at least 1s).")
+  Duration incomingLease;
+
   @Mixin DevicesCommand.JournalOption journal;
 
   @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/ferry",
@@ -91,6 +94,11 @@ public final class ServeCommand implements Callable<Integer> {
       tls = TlsFiles.fromOptions(tlsCert, tlsKey, tlsCa);
     } catch (IllegalArgumentException e) {
       System.err.println("ferry serve: " + e.getMessage());
+      return ExitCodes.INVALID;
+    }
+    if (incomingLease.compareTo(Duration.ofSeconds(1)) < 0) {
+      System.err.println("ferry serve: --incoming-lease must be at least 1s (a source renews it every third of it), got "
+          + io.ferry.agent.plan.DurationText.format(incomingLease));
       return ExitCodes.INVALID;
     }
     if (listen != null && tls == null) {
@@ -130,7 +138,8 @@ public final class ServeCommand implements Callable<Integer> {
     // The same identity calls peers: a destination daemon checks it against its own --tls-ca.
     PeerClient peers = clientTls == null ? null : new PeerClient(clientTls);
     VfioDevices vfio = VfioDevices.forHost(journalPath);
-    DaemonCore core = new DaemonCore(bus, vfio, blocking, migrationJournal, vfioDevices(vfio, blocking), peers);
+    DaemonCore core = new DaemonCore(bus, vfio, blocking, migrationJournal, new VfioHostDevices(vfio, blocking), peers,
+        incomingLease);
     PeerPolicy policy = PeerPolicy.withDefaults(allowUids);
     DaemonServer server = DaemonServer.start(socket, core, policy);
     TlsListener peerListener;
@@ -174,24 +183,9 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("ferry: serving peers on " + peerListener.address() + " (mutual TLS, CA " + tls.authority() + ")");
     }
     notify.ifPresent(n -> send(n, "READY=1"));
-    StartupRecovery.run(core, replay.inFlight(), journalPath, blocking);
+    StartupRecovery.run(core, replay, journalPath, blocking);
     stopped.await();
     return ExitCodes.OK;
-  }
-
-  /** Incoming migrations bind the devices they name through the vfio module, off the event loops. */
-  private static HostDevices vfioDevices(VfioDevices vfio, ExecutorService blocking) {
-    return new HostDevices() {
-      @Override
-      public CompletableFuture<Void> prepare(String pciAddress) {
-        return vfio.prepareAsync(PrepareRequest.of(PciAddress.parse(pciAddress)), blocking).thenApply(d -> null);
-      }
-
-      @Override
-      public CompletableFuture<Void> release(String pciAddress) {
-        return vfio.releaseAsync(PciAddress.parse(pciAddress), blocking).thenApply(d -> null);
-      }
-    };
   }
 
   private Map<Phase, Duration> slowPhases() {

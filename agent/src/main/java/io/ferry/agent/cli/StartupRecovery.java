@@ -2,6 +2,7 @@ package io.ferry.agent.cli;
 
 import io.ferry.agent.daemon.DaemonCore;
 import io.ferry.agent.journal.InFlightMigration;
+import io.ferry.agent.journal.JournalReplay;
 import io.ferry.vfio.DeviceOperationException;
 import io.ferry.vfio.PciAddress;
 import io.ferry.vfio.ReleasedDevice;
@@ -15,18 +16,25 @@ import java.util.concurrent.Executor;
 
 /**
  * What {@code ferry serve} does once listening: settles the migrations its journal shows in
- * flight, then puts back the host devices ferry bound that no VM uses (the device journal's
+ * flight (those it was the source of, and the incoming ones it was the destination of: an
+ * uncommitted incoming migration is aborted, its destination QEMU quit and its devices released),
+ * then puts back the host devices ferry bound that no VM uses (the device journal's
  * interrupted operations are undone; devices it shows prepared are released unless a VM holds
  * them, which the release itself refuses).
  */
 final class StartupRecovery {
   private StartupRecovery() {}
 
-  static CompletableFuture<Void> run(DaemonCore core, List<InFlightMigration> inFlight, Path deviceJournal, Executor blocking) {
-    CompletableFuture<Void> settled = core.recover(inFlight);
+  static CompletableFuture<Void> run(DaemonCore core, JournalReplay.Replay replay, Path deviceJournal, Executor blocking) {
+    List<InFlightMigration> inFlight = replay.inFlight();
+    CompletableFuture<Void> settled = CompletableFuture.allOf(
+        core.recover(inFlight), core.recoverIncoming(replay.incoming()));
     // Printed once every recovered migration is registered: from now on the API shows them.
     inFlight.forEach(m -> System.err.println("ferry: recovering migration " + m.id() + " (interrupted in " + m.lastPhase() + ")"));
-    System.err.println("ferry: recovery started for " + inFlight.size() + " migration(s)");
+    replay.incoming().forEach(m -> System.err.println("ferry: recovering incoming migration " + m.id()
+        + " (interrupted in " + m.lastPhase() + ", devices bound: " + m.prepared() + ")"));
+    System.err.println("ferry: recovery started for " + inFlight.size() + " migration(s) and "
+        + replay.incoming().size() + " incoming migration(s)");
     settled.thenRun(() -> System.err.println("ferry: recovery done"));
     return settled
         .handle((v, error) -> null)

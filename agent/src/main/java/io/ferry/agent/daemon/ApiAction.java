@@ -50,6 +50,9 @@ public sealed interface ApiAction {
 
   /** {@code POST /v1/incoming/{id}/abort}: quit the uncommitted destination, release its devices. */
   record AbortIncoming(String id) implements ApiAction {}
+
+  /** {@code POST /v1/incoming/{id}/renew}: the source is still there; the lease starts over. */
+  record RenewIncoming(String id) implements ApiAction {}
   /** {@code POST /v1/devices/{bdf}/prepare}: bind to vfio-pci, with optional VF settings. */
   record PrepareDevice(PrepareRequest request) implements ApiAction {}
 

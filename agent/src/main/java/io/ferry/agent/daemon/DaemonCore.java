@@ -1,9 +1,11 @@
 package io.ferry.agent.daemon;
 
 import io.ferry.agent.event.EventBus;
+import io.ferry.agent.journal.InFlightIncoming;
 import io.ferry.agent.journal.InFlightMigration;
 import io.ferry.agent.journal.MigrationJournal;
 import io.ferry.agent.migration.HostDevices;
+import io.ferry.agent.migration.Incoming;
 import io.ferry.agent.migration.Incomings;
 import io.ferry.agent.migration.Migration;
 import io.ferry.agent.migration.MigrationOutcome;
@@ -35,6 +37,7 @@ public final class DaemonCore {
   private final EventBus bus;
   private final Migrator migrator;
   private final DeviceActions devices;
+  private final Incomings incomings;
   private final IncomingEndpoints incoming;
   private final PeerClient peers;
   private final DaemonMetrics metrics = new DaemonMetrics();
@@ -64,11 +67,29 @@ public final class DaemonCore {
    */
   public DaemonCore(EventBus bus, VfioDevices vfio, Executor blocking, MigrationJournal journal,
       HostDevices hostDevices, PeerClient peers) {
+    this(bus, vfio, blocking, journal, hostDevices, peers, Incomings.DEFAULT_LEASE);
+  }
+
+  /**
+   * @param incomingLease how long an incoming migration waits without a call from its source
+   *     before it aborts itself ({@code ferry serve --incoming-lease})
+   */
+  public DaemonCore(EventBus bus, VfioDevices vfio, Executor blocking, MigrationJournal journal,
+      HostDevices hostDevices, PeerClient peers, Duration incomingLease) {
     this.bus = bus;
     this.peers = peers;
     this.migrator = new Migrator(bus, journal, metrics::qmpRoundTrip, peers);
     this.devices = new DeviceActions(vfio, blocking);
-    this.incoming = new IncomingEndpoints(new Incomings(bus, hostDevices));
+    this.incomings = new Incomings(bus, hostDevices, journal, incomingLease);
+    this.incoming = new IncomingEndpoints(incomings);
+  }
+
+  /**
+   * Settles the incoming migrations (this host their destination) the journal shows unfinished:
+   * see {@link Incomings#recover}. Each is listed with {@code "recovered": true}.
+   */
+  public CompletableFuture<Void> recoverIncoming(List<InFlightIncoming> inFlight) {
+    return incomings.recover(inFlight);
   }
 
   /**
@@ -111,7 +132,7 @@ public final class DaemonCore {
       } else if (action instanceof ApiAction.ListMigrations) {
         return CompletableFuture.completedFuture(ApiResponse.json(200, list()));
       } else if (action instanceof ApiAction.GetMigration a) {
-        return CompletableFuture.completedFuture(ApiResponse.json(200, view(find(a.id()))));
+        return CompletableFuture.completedFuture(ApiResponse.json(200, viewOf(a.id())));
       } else if (action instanceof ApiAction.CancelMigration a) {
         return CompletableFuture.completedFuture(cancel(a.id()));
       } else if (action instanceof ApiAction.ListDevices) {
@@ -123,7 +144,8 @@ public final class DaemonCore {
       } else if (action instanceof ApiAction.Health) {
         return CompletableFuture.completedFuture(ApiResponse.json(200, health()));
       } else if (action instanceof ApiAction.CreateIncoming || action instanceof ApiAction.PlugIncoming
-          || action instanceof ApiAction.CommitIncoming || action instanceof ApiAction.AbortIncoming) {
+          || action instanceof ApiAction.CommitIncoming || action instanceof ApiAction.AbortIncoming
+          || action instanceof ApiAction.RenewIncoming) {
         return incoming.handle(action);
       } else if (action instanceof ApiAction.Metrics) {
         return CompletableFuture.completedFuture(ApiResponse.text(metrics.render(this::running)));
@@ -135,14 +157,17 @@ public final class DaemonCore {
     }
   }
 
-  /** True if the daemon knows this migration (running, finished, or with retained events). */
+  /**
+   * True if the daemon knows this migration (running, finished, or with retained events), as its
+   * source or as its destination (incoming).
+   */
   public boolean knows(String id) {
     synchronized (lock) {
       if (migrations.containsKey(id)) {
         return true;
       }
     }
-    return !bus.history(id).isEmpty();
+    return incomings.get(id).isPresent() || !bus.history(id).isEmpty();
   }
 
   /**
@@ -154,7 +179,10 @@ public final class DaemonCore {
     synchronized (lock) {
       m = migrations.get(id);
     }
-    return m != null && m.outcome().isDone() && bus.history(id).isEmpty();
+    if (m != null) {
+      return m.outcome().isDone() && bus.history(id).isEmpty();
+    }
+    return incomings.get(id).map(in -> in.outcome() != null && bus.history(id).isEmpty()).orElse(false);
   }
 
   private ApiResponse start(MigrationPlan plan) {
@@ -193,6 +221,19 @@ public final class DaemonCore {
     }
   }
 
+  /** An outgoing migration by that id, else an incoming one (a daemon is rarely both for one id). */
+  private Map<String, Object> viewOf(String id) {
+    Migration m;
+    synchronized (lock) {
+      m = migrations.get(id);
+    }
+    if (m != null) {
+      return view(m);
+    }
+    return incomings.get(id).map(IncomingView::of)
+        .orElseThrow(() -> new ApiException(404, "unknown_migration", "no migration with id " + id));
+  }
+
   private Migration find(String id) {
     synchronized (lock) {
       Migration m = migrations.get(id);
@@ -205,26 +246,32 @@ public final class DaemonCore {
 
   private ApiResponse cancel(String id) {
     Migration m = find(id);
-    if (m.outcome().isDone()) {
+    if (m.ended() != null) {
       throw new ApiException(409, "already_finished", "migration " + id + " has already ended");
     }
     m.cancel();
     return ApiResponse.json(202, view(m));
   }
 
+  /** The migrations this host sources, in start order, then those it receives. */
   private List<Map<String, Object>> list() {
     List<Migration> all;
     synchronized (lock) {
       all = new ArrayList<>(migrations.values());
     }
-    return all.stream().map(DaemonCore::view).toList();
+    List<Map<String, Object>> out = new ArrayList<>(all.stream().map(DaemonCore::view).toList());
+    for (Incoming in : incomings.all()) {
+      out.add(IncomingView.of(in));
+    }
+    return out;
   }
 
-  /** The JSON of one migration: {@code id, state, phase, result, reason, figures}. */
+  /** The JSON of one migration: {@code id, role, state, phase, result, reason, figures}. */
   static Map<String, Object> view(Migration m) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", m.id());
-    MigrationOutcome o = m.outcome().getNow(null);
+    out.put("role", "outgoing");
+    MigrationOutcome o = m.ended();
     out.put("state", o == null ? "running" : "finished");
     out.put("phase", o == null ? m.phase().name() : "DONE");
     out.put("source", m.plan().source().qmp().toString());
@@ -252,7 +299,7 @@ public final class DaemonCore {
 
   int running() {
     synchronized (lock) {
-      return (int) migrations.values().stream().filter(m -> !m.outcome().isDone()).count();
+      return (int) migrations.values().stream().filter(m -> m.ended() == null).count();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.ferry.agent.daemon;
 
+import io.ferry.agent.migration.Incoming;
 import io.ferry.agent.migration.IncomingException;
 import io.ferry.agent.migration.Incomings;
 import io.ferry.agent.migration.PlugResult;
@@ -26,12 +27,18 @@ final class IncomingEndpoints {
     try {
       if (action instanceof ApiAction.CreateIncoming a) {
         answer = incomings.create(a.plan()).thenApply(in -> ApiResponse.json(201, ordered(
-            "id", in.id(), "state", "listening", "uri", in.plan().uri().toQemuUri(), "prepared", in.prepared())));
+            "id", in.id(), "state", "listening", "uri", in.plan().uri().toQemuUri(), "prepared", in.prepared(),
+            "leaseMs", in.leaseLength().toMillis())));
       } else if (action instanceof ApiAction.PlugIncoming a) {
         answer = incomings.find(a.id()).plug(a.devices()).thenApply(results -> plugged(a.id(), results));
       } else if (action instanceof ApiAction.CommitIncoming a) {
         answer = incomings.find(a.id()).commit().thenApply(at -> ApiResponse.json(200, ordered(
             "id", a.id(), "state", "committed", "resumedAtMicros", at)));
+      } else if (action instanceof ApiAction.RenewIncoming a) {
+        Incoming in = incomings.find(a.id());
+        in.renew();
+        answer = CompletableFuture.completedFuture(ApiResponse.json(200, ordered(
+            "id", a.id(), "state", in.state().wireName(), "leaseMs", in.leaseLength().toMillis())));
       } else if (action instanceof ApiAction.AbortIncoming a) {
         answer = incomings.find(a.id()).abort().thenApply(outcome -> ApiResponse.json(200, outcome));
       } else {

@@ -23,7 +23,7 @@ public final class RequestParser {
   private static final Pattern MIGRATION = Pattern.compile("/v1/migrations/" + ID);
   private static final Pattern CANCEL = Pattern.compile("/v1/migrations/" + ID + "/cancel");
   private static final Pattern EVENTS = Pattern.compile("/v1/migrations/" + ID + "/events");
-  private static final Pattern INCOMING_STEP = Pattern.compile("/v1/incoming/" + ID + "/(plug|commit|abort)");
+  private static final Pattern INCOMING_STEP = Pattern.compile("/v1/incoming/" + ID + "/(plug|commit|abort|renew)");
   // Any segment, so that a malformed address is a 400 that says why rather than a bare 404.
   private static final Pattern DEVICE_ACTION = Pattern.compile("/v1/devices/([^/]*)/(prepare|release)");
 
@@ -77,6 +77,7 @@ public final class RequestParser {
       return switch (m.group(2)) {
         case "plug" -> new ApiAction.PlugIncoming(id, PlugRequest.parse(contentType, body));
         case "commit" -> noBody(method, "POST", body, new ApiAction.CommitIncoming(id));
+        case "renew" -> noBody(method, "POST", body, new ApiAction.RenewIncoming(id));
         default -> noBody(method, "POST", body, new ApiAction.AbortIncoming(id));
       };
     }

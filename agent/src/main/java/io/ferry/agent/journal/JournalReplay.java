@@ -25,10 +25,17 @@ public final class JournalReplay {
 
   private JournalReplay() {}
 
-  /** The in-flight migrations and the records that could not be understood. */
-  public record Replay(List<InFlightMigration> inFlight, List<String> problems) {
+  /** Marks an incoming migration's first record ({@code detail.role}). */
+  public static final String INCOMING_ROLE = "incoming";
+
+  /**
+   * The in-flight migrations (this host their source), the in-flight incoming migrations (this
+   * host their destination) and the records that could not be understood.
+   */
+  public record Replay(List<InFlightMigration> inFlight, List<InFlightIncoming> incoming, List<String> problems) {
     public Replay {
       inFlight = List.copyOf(inFlight);
+      incoming = List.copyOf(incoming);
       problems = List.copyOf(problems);
     }
   }
@@ -62,6 +69,7 @@ public final class JournalReplay {
       byMigration.computeIfAbsent(r.migration(), k -> new ArrayList<>()).add(r);
     }
     List<InFlightMigration> inFlight = new ArrayList<>();
+    List<InFlightIncoming> incoming = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     byMigration.forEach((id, own) -> {
       // An id may be reused once its migration has ended: only the run after the last result counts.
@@ -76,12 +84,51 @@ public final class JournalReplay {
         return;
       }
       try {
-        inFlight.add(fold(open, own.get(own.size() - 1).seq() + 1));
+        long nextSeq = own.get(own.size() - 1).seq() + 1;
+        if (INCOMING_ROLE.equals(open.get(0).detail().get("role"))) {
+          incoming.add(foldIncoming(open, nextSeq));
+        } else {
+          inFlight.add(fold(open, nextSeq));
+        }
       } catch (IllegalArgumentException e) {
         problems.add("migration " + id + ": " + e.getMessage());
       }
     });
-    return new Replay(inFlight, problems);
+    return new Replay(inFlight, incoming, problems);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static InFlightIncoming foldIncoming(List<MigrationEvent> records, long nextSeq) {
+    MigrationPlan plan = null;
+    Phase lastPhase = null;
+    Set<String> prepared = new java.util.LinkedHashSet<>();
+    boolean contSent = false;
+    boolean committed = false;
+    for (MigrationEvent r : records) {
+      JournalStep step = JournalStep.fromWire(r.detail().get("step"));
+      if (step == null) {
+        continue;
+      }
+      switch (step) {
+        case PHASE_ENTERED -> {
+          if (r.phase() == Phase.PREFLIGHT && r.detail().get("plan") instanceof Map<?, ?> p) {
+            plan = parsePlan((Map<String, Object>) p);
+          }
+          lastPhase = r.phase();
+        }
+        // Only a confirmed binding is released by a restart; one merely announced is an
+        // interrupted operation, which the device journal's own recovery puts back.
+        case HOST_DEVICE_PREPARED -> prepared.add(String.valueOf(r.detail().get("host")));
+        case HOST_DEVICE_RELEASED -> prepared.remove(String.valueOf(r.detail().get("host")));
+        case CONT_SENT -> contSent = true;
+        case COMMITTED -> committed = true;
+        default -> { }
+      }
+    }
+    if (plan == null) {
+      throw new IllegalArgumentException("its records lack the plan (no PREFLIGHT record with detail.plan)");
+    }
+    return new InFlightIncoming(plan, lastPhase, List.copyOf(prepared), contSent, committed, nextSeq);
   }
 
   @SuppressWarnings("unchecked")
@@ -123,7 +170,8 @@ public final class JournalReplay {
         case CONT_SENT -> contSent = true;
         case COMMITTED -> committed = true;
         case RECOVERY_STARTED -> recoveries++;
-        case DEVICE_ADDED, QUIT_DESTINATION, CONT_SOURCE, RESULT -> { }
+        case DEVICE_ADDED, QUIT_DESTINATION, CONT_SOURCE, RESULT,
+            HOST_DEVICE_PREPARE, HOST_DEVICE_PREPARED, HOST_DEVICE_RELEASED -> { }
       }
     }
     if (plan == null) {

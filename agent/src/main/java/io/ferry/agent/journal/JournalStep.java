@@ -4,8 +4,10 @@ import java.util.Locale;
 
 /**
  * What a journal record announces ({@code detail.step}, lower-case with dashes). Each is written
- * before the action it names, except {@link #DEVICE_ADDED} and {@link #COMMITTED}, which record
- * what QEMU confirmed, and {@link #RESULT}, which closes the migration.
+ * before the action it names, except {@link #DEVICE_ADDED}, {@link #COMMITTED}, {@link
+ * #HOST_DEVICE_PREPARED} and {@link #HOST_DEVICE_RELEASED}, which record what was confirmed, and
+ * {@link #RESULT}, which closes the migration. An incoming migration's first record says {@code
+ * detail.role: "incoming"}.
  */
 public enum JournalStep {
   /** A phase is entered; in PREFLIGHT, {@code detail.plan} holds the whole plan. */
@@ -31,6 +33,15 @@ public enum JournalStep {
   QUIT_DESTINATION,
   /** A rollback is about to {@code cont} the source. */
   CONT_SOURCE,
+  /**
+   * An incoming migration (this host is the destination) is about to bind the host device {@code
+   * detail.host} to vfio-pci for {@code device}.
+   */
+  HOST_DEVICE_PREPARE,
+  /** That host device is bound: a restart that finds no commit releases it. */
+  HOST_DEVICE_PREPARED,
+  /** That host device is given back to its driver: nothing left to release. */
+  HOST_DEVICE_RELEASED,
   /** A restarted daemon takes over the migration; {@code detail} holds the true state it found. */
   RECOVERY_STARTED,
   /** The migration has ended ({@code kind} result, phase DONE): nothing more to recover. */

@@ -4,8 +4,12 @@ import io.ferry.agent.event.EventSink;
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.event.Side;
+import io.ferry.agent.journal.JournalReplay;
+import io.ferry.agent.journal.JournalStep;
+import io.ferry.agent.journal.MigrationJournal;
 import io.ferry.agent.migration.IncomingException.Kind;
 import io.ferry.agent.plan.DevicePlan;
+import io.ferry.agent.plan.DurationText;
 import io.ferry.agent.plan.MigrationPlan;
 import io.ferry.qmp.EventSubscription;
 import io.ferry.qmp.QmpClient;
@@ -16,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -29,50 +34,81 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>One request at a time, except {@link #abort}, which may interrupt a plug (it quits the QEMU
  * the plug talks to) but never a commit, whose outcome must be known before anything is undone.
+ *
+ * <p>Until the commit it holds a {@link Lease}: each call from the source renews it, and if the
+ * source falls silent for a whole lease it is aborted as by the source ({@link State#EXPIRED}).
+ * Device bindings and state changes are journaled before they are made, so that a restarted
+ * daemon gives back what an uncommitted incoming migration held ({@link IncomingRecovery}).
  */
 public final class Incoming {
   /** Where an incoming migration stands. */
-  public enum State { LISTENING, PLUGGED, COMMITTED, ABORTED, FAILED }
+  public enum State {
+    PREPARING, LISTENING, PLUGGED, COMMITTED, ABORTED, EXPIRED, FAILED,
+    /** A restarted daemon is settling it from its journal. */
+    RECOVERING;
 
-  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** True once nothing more can happen to it. */
+    public boolean ended() {
+      return this == COMMITTED || this == ABORTED || this == EXPIRED || this == FAILED;
+    }
+
+    /** As the API shows it: lower case. */
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration RESUME_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration QUIT_GRACE = Duration.ofSeconds(10);
   private static final Duration LOAD_SETTLE = Duration.ofSeconds(30);
 
   private final MigrationPlan plan;
-  private final RunEvents events;
+  final RunEvents events;
+  final RunJournal journal;
   private final HostDevices devices;
-  private final List<String> prepared = Collections.synchronizedList(new ArrayList<>());
-  private volatile QmpClient qmp;
+  private final Lease lease;
+  private final boolean recovered;
+  final List<String> prepared = Collections.synchronizedList(new ArrayList<>());
+  volatile QmpClient qmp;
   private volatile EventSubscription tap;
   private volatile CompletableFuture<QmpEvent> loaded;
-  private volatile Phase phase = Phase.PREFLIGHT;
+  volatile Phase phase = Phase.PREFLIGHT;
+  private volatile MigrationOutcome outcome;
   private boolean loadReported; // guarded by this
   private boolean phaseFailed; // guarded by this: the current phase already has its FAILED event
-  private State state; // guarded by this; null while opening
+  State state = State.PREPARING; // guarded by this
   private String busyWith; // guarded by this
+  private CompletableFuture<Map<String, Object>> givenUp; // guarded by this: the abort's answer
 
-  private Incoming(MigrationPlan plan, HostDevices devices, EventSink sink) {
+  Incoming(MigrationPlan plan, HostDevices devices, EventSink sink, MigrationJournal journal,
+      Duration leaseLength, boolean recovered, long firstSeq) {
     this.plan = plan;
     this.devices = devices;
     this.events = new RunEvents(plan.id(), sink);
+    this.journal = new RunJournal(plan.id(), journal, firstSeq);
+    this.lease = new Lease(leaseLength, this::leaseExpired);
+    this.recovered = recovered;
   }
 
   /**
-   * Prepares the destination for {@code plan}: binds the devices that name a {@code host}, checks
+   * Prepares the destination for the plan: binds the devices that name a {@code host}, checks
    * the destination QEMU is paused in {@code inmigrate}, sets the capabilities and parameters, and
-   * starts {@code migrate-incoming} on the plan's uri. On failure, undoes what it did and fails
-   * with an {@link IncomingException}.
+   * starts {@code migrate-incoming} on the plan's uri; then the lease starts. On failure, undoes
+   * what it did and fails with an {@link IncomingException}.
    */
-  static CompletableFuture<Incoming> open(MigrationPlan plan, HostDevices devices, EventSink sink) {
-    Incoming in = new Incoming(plan, devices, sink);
-    in.events.phaseStarted(Phase.PREFLIGHT);
-    return in.prepareDevices()
+  CompletableFuture<Incoming> open() {
+    events.phaseStarted(Phase.PREFLIGHT);
+    // The first record carries the plan (and the role): a restarted daemon finds the QEMU and
+    // the devices from it, and tells this incoming migration from the ones it sources.
+    return journal.record(Phase.PREFLIGHT, JournalStep.PHASE_ENTERED,
+            Map.of("plan", JournalReplay.planDetail(plan), "role", JournalReplay.INCOMING_ROLE))
+        .thenCompose(v -> prepareDevices())
         .thenCompose(v -> QmpClient.connect(plan.destination().qmp())
             .orTimeout(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
         .thenCompose(client -> {
-          in.qmp = client;
-          in.tap = client.subscribe(in.new Tap(), 4096);
+          qmp = client;
+          tap = client.subscribe(new Tap(), 4096);
           return client.queryStatus();
         })
         .thenCompose(status -> {
@@ -83,24 +119,27 @@ public final class Incoming {
           }
           Map<String, Boolean> capabilities = new LinkedHashMap<>(plan.migration().capabilities());
           capabilities.put("events", true); // the load's completion is a MIGRATION event
-          return in.qmp.migrateSetCapabilities(capabilities);
+          return qmp.migrateSetCapabilities(capabilities);
         })
-        .thenCompose(v -> in.qmp.migrateSetParameters(plan.migration().parameters()))
+        .thenCompose(v -> qmp.migrateSetParameters(plan.migration().parameters()))
+        .thenCompose(v -> journal.record(Phase.PREFLIGHT, JournalStep.MIGRATE_STARTED, Map.of()))
         .thenCompose(v -> {
           Duration horizon = plan.timeouts().unplug().plus(plan.timeouts().migration()).plus(LOAD_SETTLE);
           // Registered before migrate-incoming: the stream may arrive at once.
-          in.loaded = in.qmp.awaitEvent(QmpEvents.migrationStatus(Set.of("completed", "failed")), horizon);
-          return in.qmp.migrateIncoming(plan.uri().toQemuUri());
+          loaded = qmp.awaitEvent(QmpEvents.migrationStatus(Set.of("completed", "failed")), horizon);
+          return qmp.migrateIncoming(plan.uri().toQemuUri());
         })
         .thenApply(v -> {
-          in.events.phaseDetail(Phase.PREFLIGHT, Map.of("uri", plan.uri().toQemuUri(), "prepared", List.copyOf(in.prepared)));
-          in.enter(Phase.MIGRATE);
-          synchronized (in) {
-            in.state = State.LISTENING;
+          events.phaseDetail(Phase.PREFLIGHT, Map.of("uri", plan.uri().toQemuUri(), "prepared", List.copyOf(prepared),
+              "lease", DurationText.format(lease.length())));
+          enter(Phase.MIGRATE);
+          synchronized (this) {
+            state = State.LISTENING;
           }
-          return in;
+          lease.start();
+          return this;
         })
-        .exceptionallyCompose(in::undoOpen);
+        .exceptionallyCompose(this::undoOpen);
   }
 
   public String id() {
@@ -115,9 +154,59 @@ public final class Incoming {
     return state;
   }
 
+  synchronized void state(State next) {
+    state = next;
+  }
+
+  public Phase phase() {
+    return phase;
+  }
+
+  /** True if a restarted daemon settled this incoming migration from its journal. */
+  public boolean recovered() {
+    return recovered;
+  }
+
+  /** How it ended, once its result event is out (set just before the event: never after it). */
+  public MigrationOutcome outcome() {
+    return outcome;
+  }
+
+  /** The lease's length. */
+  public Duration leaseLength() {
+    return lease.length();
+  }
+
+  /** Time left before the lease expires; empty when it does not apply (not yet, or no longer). */
+  public java.util.Optional<Duration> leaseRemaining() {
+    synchronized (this) {
+      if (state != State.LISTENING && state != State.PLUGGED) {
+        return java.util.Optional.empty();
+      }
+    }
+    return lease.stopped() ? java.util.Optional.empty() : java.util.Optional.of(lease.remaining());
+  }
+
   /** The host PCI addresses bound for this migration. */
   public List<String> prepared() {
     return List.copyOf(prepared);
+  }
+
+  /**
+   * The source says it is still there ({@code POST .../renew}): the lease starts over. Refused
+   * once the incoming migration has ended, so a source learns that its destination gave up.
+   */
+  public synchronized void renew() {
+    if (state == State.RECOVERING) {
+      throw new IncomingException(Kind.CONFLICT, "incoming_ended",
+          "incoming " + id() + " is being settled by a restarted daemon; it will not go on");
+    }
+    if (state.ended()) {
+      throw new IncomingException(Kind.CONFLICT, "incoming_ended",
+          "incoming " + id() + " has ended (" + state.wireName() + ")"
+              + (outcome != null && outcome.reason() != null ? ": " + outcome.reason() : ""));
+    }
+    lease.renew();
   }
 
   /**
@@ -147,22 +236,30 @@ public final class Incoming {
     return awaitLoaded()
         .thenCompose(v -> {
           enter(Phase.COMMIT);
+          return journal.record(Phase.COMMIT, JournalStep.CONT_SENT, Map.of());
+        })
+        .thenCompose(v -> {
           CompletableFuture<QmpEvent> resumed = qmp.awaitEvent(QmpEvents.named("RESUME"), RESUME_TIMEOUT);
           return qmp.cont().thenCompose(accepted -> {
             synchronized (this) {
               state = State.COMMITTED; // the guest runs here now: nothing may undo it
             }
+            lease.stop();
+            journal.record(Phase.COMMIT, JournalStep.COMMITTED, Map.of()).exceptionally(error -> {
+              events.warning(Phase.COMMIT, null, "the journal's commit record failed: " + Errors.message(error), Map.of());
+              return null;
+            });
             return resumed.orTimeout(RESUME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
           });
         })
-        .thenApply(event -> {
+        .thenCompose(event -> {
           qmp.announceSelf().exceptionally(error -> {
             events.warning(Phase.COMMIT, null, "announce-self failed: " + Errors.message(error), Map.of());
             return null;
           });
           long at = event.timestamp().epochMicros();
-          finish(Result.SUCCEEDED, null, Map.of("destination", "running", "resumedAtMicros", at));
-          return at;
+          return finish(Result.SUCCEEDED, null, Map.of("destination", "running", "resumedAtMicros", at))
+              .thenApply(done -> at);
         })
         .handle((at, error) -> {
           boolean committed;
@@ -171,56 +268,111 @@ public final class Incoming {
           }
           end(null);
           if (error == null) {
-            return at;
+            return CompletableFuture.completedFuture(at);
           }
           if (committed) {
-            finish(Result.FAILED, "after cont: " + Errors.message(error), Map.of("committed", true));
-            throw new IncomingException(Kind.FAILED, "commit_unconfirmed",
-                "cont was accepted, then: " + Errors.message(error));
+            return finish(Result.FAILED, "after cont: " + Errors.message(error), Map.of("committed", true))
+                .<Long>thenApply(done -> {
+                  throw new IncomingException(Kind.FAILED, "commit_unconfirmed",
+                      "cont was accepted, then: " + Errors.message(error));
+                });
           }
           // The caller may abort now: nothing here ran the guest.
-          throw new IncomingException(Kind.FAILED, "not_committed",
-              "the destination did not commit: " + Errors.message(error));
-        });
+          return CompletableFuture.<Long>failedFuture(new IncomingException(Kind.FAILED, "not_committed",
+              "the destination did not commit: " + Errors.message(error)));
+        })
+        .thenCompose(f -> f);
   }
 
   /**
-   * Gives up: quits the destination QEMU (it holds a guest that must never run here) and releases
-   * every device prepared for it. Refused after the commit and while a commit is in flight;
-   * a second abort answers with the same outcome.
+   * Gives up at the source's request: quits the destination QEMU (it holds a guest that must
+   * never run here) and releases every device prepared for it. Refused after the commit and while
+   * a commit is in flight; a second abort (or one after the lease expired) answers with the same
+   * outcome.
    */
   public CompletableFuture<Map<String, Object>> abort() {
+    return giveUp(State.ABORTED, "aborted by the source");
+  }
+
+  private CompletableFuture<Map<String, Object>> giveUp(State as, String reason) {
     synchronized (this) {
       if (state == State.COMMITTED) {
         throw new IncomingException(Kind.CONFLICT, "already_committed",
             "incoming " + id() + " is committed: the guest runs on this host and cannot be aborted");
       }
+      if (state == State.RECOVERING) {
+        throw new IncomingException(Kind.CONFLICT, "busy",
+            "incoming " + id() + " is being settled by a restarted daemon (it aborts it unless the guest runs here)");
+      }
       if ("commit".equals(busyWith)) {
         throw new IncomingException(Kind.CONFLICT, "commit_in_progress",
             "incoming " + id() + " is committing; its outcome decides what happens next");
       }
-      if (state == State.ABORTED || state == State.FAILED) {
-        return CompletableFuture.completedFuture(Map.of("id", id(), "state", state.name().toLowerCase()));
+      if (givenUp != null) {
+        return givenUp;
       }
-      state = State.ABORTED;
+      if (state.ended()) { // failed to open, or settled by a restart: nothing is held
+        return CompletableFuture.completedFuture(Map.of("id", id(), "state", state.wireName()));
+      }
+      state = as;
+      lease.stop();
+      givenUp = new CompletableFuture<>();
     }
     enter(Phase.ROLLBACK);
     Map<String, Object> outcome = Collections.synchronizedMap(new LinkedHashMap<>());
     outcome.put("id", id());
-    outcome.put("state", "aborted");
-    return quitDestination()
+    outcome.put("state", as.wireName());
+    CompletableFuture<Map<String, Object>> done = journal.record(Phase.ROLLBACK, JournalStep.QUIT_DESTINATION, Map.of())
+        .exceptionally(error -> null) // a rollback step goes ahead even if its record fails
+        .thenCompose(v -> quitDestination())
         .thenAccept(where -> outcome.put("destination", where))
         .thenCompose(v -> releaseDevices())
-        .thenApply(problems -> {
+        .thenCompose(problems -> {
           outcome.put("released", List.copyOf(prepared));
+          CompletableFuture<Void> finished;
           if (problems.isEmpty()) {
-            finish(Result.ROLLED_BACK, "aborted by the source", Map.copyOf(outcome));
+            finished = finish(Result.ROLLED_BACK, reason, Map.copyOf(outcome));
           } else {
             outcome.put("problems", problems);
-            finish(Result.FAILED, "aborted, but: " + String.join("; ", problems), Map.copyOf(outcome));
+            finished = finish(Result.FAILED, reason + ", but: " + String.join("; ", problems), Map.copyOf(outcome));
           }
-          return Collections.unmodifiableMap(new LinkedHashMap<>(outcome)); // field order kept
+          return finished.thenApply(v -> Collections.unmodifiableMap(new LinkedHashMap<>(outcome))); // order kept
         });
+    CompletableFuture<Map<String, Object>> answer;
+    synchronized (this) {
+      answer = givenUp;
+    }
+    done.whenComplete((o, error) -> {
+      if (error == null) {
+        answer.complete(o);
+      } else {
+        answer.completeExceptionally(error);
+      }
+    });
+    return answer;
+  }
+
+  /**
+   * The source has not called for a whole lease. A call still being answered proves it alive (and
+   * a commit must not be interrupted): the lease then starts over.
+   */
+  private boolean leaseExpired() {
+    synchronized (this) {
+      if (busyWith != null) {
+        return false;
+      }
+      if (state.ended()) {
+        return true;
+      }
+    }
+    String why = "lease expired: no call from the source for " + DurationText.format(lease.length());
+    events.warning(phase, null, why + "; aborting the incoming migration", Map.of("lease", DurationText.format(lease.length())));
+    try {
+      giveUp(State.EXPIRED, why).exceptionally(error -> null);
+    } catch (IncomingException raced) {
+      // committed or committing in the meantime: the lease no longer applies
+    }
+    return true;
   }
 
   private CompletableFuture<Void> prepareDevices() {
@@ -231,37 +383,48 @@ public final class Incoming {
         continue; // an emulated device (the lab's e1000e): nothing to bind on this host
       }
       String address = host.toString();
-      chain = chain.thenCompose(v -> {
-        events.device(Phase.PREFLIGHT, device.id(), "prepare-requested", Map.of("host", address));
-        return devices.prepare(address).thenRun(() -> {
-          prepared.add(address);
-          events.device(Phase.PREFLIGHT, device.id(), "prepared", Map.of("host", address));
-        });
-      });
+      chain = chain
+          .thenCompose(v -> journal.record(Phase.PREFLIGHT, JournalStep.HOST_DEVICE_PREPARE, device.id(),
+              Map.of("host", address)))
+          .thenCompose(v -> {
+            events.device(Phase.PREFLIGHT, device.id(), "prepare-requested", Map.of("host", address));
+            return devices.prepare(address);
+          })
+          .thenCompose(v -> {
+            prepared.add(address);
+            events.device(Phase.PREFLIGHT, device.id(), "prepared", Map.of("host", address));
+            return journal.record(Phase.PREFLIGHT, JournalStep.HOST_DEVICE_PREPARED, device.id(), Map.of("host", address));
+          });
     }
     return chain;
   }
 
-  private CompletableFuture<List<String>> releaseDevices() {
+  /** Releases every prepared device; what could not be released is in the list. */
+  CompletableFuture<List<String>> releaseDevices() {
     List<String> problems = Collections.synchronizedList(new ArrayList<>());
     CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
     for (String address : List.copyOf(prepared)) {
-      chain = chain.thenCompose(v -> devices.release(address).handle((ok, error) -> {
-        if (error != null) {
-          problems.add("could not release " + address + ": " + Errors.message(error));
-        }
-        return null;
-      }));
+      chain = chain.thenCompose(v -> devices.release(address).handle((ok, error) -> error))
+          .thenCompose(error -> {
+            if (error != null) {
+              problems.add("could not release " + address + ": " + Errors.message(error));
+              return CompletableFuture.completedFuture(null);
+            }
+            // A fact: if it cannot be written, a restart finds the device released already.
+            return journal.record(phase, JournalStep.HOST_DEVICE_RELEASED, null, Map.of("host", address))
+                .exceptionally(e -> null);
+          });
     }
     return chain.thenApply(v -> List.copyOf(problems));
   }
 
-  private CompletableFuture<String> quitDestination() {
+  /** Quits the destination QEMU if it is connected: "quit", "still-running" or "gone". */
+  CompletableFuture<String> quitDestination() {
     QmpClient client = qmp;
     if (client == null || !client.isOpen()) {
       return CompletableFuture.completedFuture("gone");
     }
-    events.step(Phase.ROLLBACK, "quit-destination", Map.of());
+    events.step(phase, "quit-destination", Map.of());
     CompletableFuture<Throwable> gone = client.disconnected();
     return client.quit()
         .handle((v, error) -> null)
@@ -281,8 +444,9 @@ public final class Incoming {
       Map<String, Object> where = new LinkedHashMap<>();
       where.put("destination", "untouched");
       where.put("released", List.copyOf(prepared));
-      finish(problems.isEmpty() ? Result.ROLLED_BACK : Result.FAILED,
+      return finish(problems.isEmpty() ? Result.ROLLED_BACK : Result.FAILED,
           problems.isEmpty() ? reason : reason + "; " + String.join("; ", problems), where);
+    }).thenApply(v -> {
       throw cause instanceof IncomingException refused
           ? refused
           : new IncomingException(Kind.FAILED, "incoming_failed", "cannot prepare the destination: " + reason);
@@ -308,9 +472,11 @@ public final class Incoming {
   private CompletableFuture<PlugResult> plugOne(String id, Map<String, Object> properties) {
     Map<String, Object> args = new LinkedHashMap<>(properties);
     args.put("id", id);
-    events.device(Phase.REPLUG, id, "plug-requested", Map.of("side", "destination", "properties", args));
-    return qmp.deviceAdd(args)
-        .orTimeout(plan.timeouts().replug().toMillis(), TimeUnit.MILLISECONDS)
+    return journal.record(Phase.REPLUG, JournalStep.DEVICE_ADD, id, Map.of("side", "destination", "properties", args))
+        .thenCompose(v -> {
+          events.device(Phase.REPLUG, id, "plug-requested", Map.of("side", "destination", "properties", args));
+          return qmp.deviceAdd(args).orTimeout(plan.timeouts().replug().toMillis(), TimeUnit.MILLISECONDS);
+        })
         .handle((v, error) -> {
           PlugResult result = error == null ? PlugResult.plugged(id) : PlugResult.failed(id, Errors.message(error));
           events.device(Phase.REPLUG, id, result.plugged() ? "plugged" : "plug-failed",
@@ -326,19 +492,21 @@ public final class Incoming {
     }
     if (!allowed.contains(state)) {
       throw new IncomingException(Kind.CONFLICT, "wrong_state",
-          "cannot " + what + " incoming " + id() + " in state " + state);
+          "cannot " + what + " incoming " + id() + " in state " + state.wireName());
     }
     busyWith = what;
+    lease.renew(); // a call from the source
   }
 
   private synchronized void end(State next) {
     busyWith = null;
-    if (next != null && state != State.ABORTED) {
+    lease.renew(); // the source hears the answer now: its next call is a lease away at most
+    if (next != null && !state.ended()) {
       state = next;
     }
   }
 
-  private synchronized void enter(Phase next) {
+  synchronized void enter(Phase next) {
     if (phase != next) {
       if (phase != Phase.MIGRATE) {
         events.phaseCompleted(phase); // MIGRATE completes when the load is confirmed
@@ -349,7 +517,11 @@ public final class Incoming {
     }
   }
 
-  private void finish(Result result, String reason, Map<String, Object> where) {
+  /**
+   * Ends it: the phase's own event, the journal's result record (a failed one only warns: the
+   * next start then settles it again), then the result event.
+   */
+  CompletableFuture<Void> finish(Result result, String reason, Map<String, Object> where) {
     synchronized (this) {
       if (!phaseFailed && (result == Result.SUCCEEDED || result == Result.ROLLED_BACK)) {
         events.phaseCompleted(phase);
@@ -357,17 +529,34 @@ public final class Incoming {
         events.phaseFailed(phase, reason);
       }
     }
-    events.result(new MigrationOutcome(id(), result, reason, null, where));
-    if (tap != null) {
-      tap.close();
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("result", result.name());
+    if (reason != null) {
+      detail.put("reason", reason);
     }
-    if (qmp != null) {
-      qmp.close();
+    if (recovered) {
+      detail.put("recovered", true);
     }
+    return journal.record(Phase.DONE, JournalStep.RESULT, detail)
+        .handle((v, error) -> {
+          if (error != null) {
+            events.warning(phase, null, "the journal's result record failed: " + Errors.message(error), Map.of());
+          }
+          MigrationOutcome o = new MigrationOutcome(id(), result, reason, null, where);
+          outcome = o; // before the event: whoever sees the result and asks finds it ended
+          events.result(o);
+          if (tap != null) {
+            tap.close();
+          }
+          if (qmp != null) {
+            qmp.close();
+          }
+          return null;
+        });
   }
 
   /** Carries the destination QEMU's events into this host's stream of the migration. */
-  private final class Tap implements QmpEventListener {
+  final class Tap implements QmpEventListener {
     @Override
     public void onEvent(QmpEvent event) {
       if (QemuEventTap.OF_INTEREST.contains(event.name())) {

@@ -14,18 +14,21 @@ public final class Migration {
   private final Supplier<Phase> phase;
   private final Runnable cancel;
   private final CompletableFuture<MigrationOutcome> outcome;
+  private final Supplier<MigrationOutcome> published;
   private final boolean recovered;
 
   Migration(MigrationPlan plan, MigrationRun run, CompletableFuture<MigrationOutcome> outcome) {
-    this(plan, run::phase, run::cancel, outcome, false);
+    this(plan, run::phase, run::cancel, outcome, run::published, false);
   }
 
+  /** @param published the outcome as soon as its result event is published (null before) */
   Migration(MigrationPlan plan, Supplier<Phase> phase, Runnable cancel,
-      CompletableFuture<MigrationOutcome> outcome, boolean recovered) {
+      CompletableFuture<MigrationOutcome> outcome, Supplier<MigrationOutcome> published, boolean recovered) {
     this.plan = plan;
     this.phase = phase;
     this.cancel = cancel;
     this.outcome = outcome;
+    this.published = published;
     this.recovered = recovered;
   }
 
@@ -49,6 +52,16 @@ public final class Migration {
   /** Completes when the migration has ended, whatever the result; never completes exceptionally. */
   public CompletableFuture<MigrationOutcome> outcome() {
     return outcome;
+  }
+
+  /**
+   * How it ended, or null while it runs. Known from the moment its result event is published
+   * (the {@link #outcome()} future completes a little later, after that event): whoever reads the
+   * migration on seeing its result finds it ended.
+   */
+  public MigrationOutcome ended() {
+    MigrationOutcome o = published.get();
+    return o != null ? o : outcome.getNow(null);
   }
 
   /**

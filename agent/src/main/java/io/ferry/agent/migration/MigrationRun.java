@@ -115,6 +115,10 @@ final class MigrationRun {
     return ctx.phase;
   }
 
+  MigrationOutcome published() {
+    return ctx.events.published();
+  }
+
   private CompletableFuture<Void> connect() {
     // Both monitors on one I/O thread (a local destination's too): a reply from one side and the
     // command it triggers on the other are handled by the same thread, with no hand-off between

@@ -99,7 +99,7 @@ public final class Migrator {
       throw e;
     }
     outcome.whenComplete((o, e) -> sourcesInFlight.remove(source, plan.id()));
-    return new Migration(plan, () -> ctx.phase, () -> { }, outcome, true);
+    return new Migration(plan, () -> ctx.phase, () -> { }, outcome, ctx.events::published, true);
   }
 
   /**

@@ -45,6 +45,7 @@ final class PeerDestination implements Destination {
   // The peer names an incoming migration by the plan's id: known before it answers.
   private final String incomingPath;
   private volatile boolean prepareSent;
+  private volatile LeaseRenewal renewal;
 
   PeerDestination(RunContext ctx, PeerClient client, URI agent) {
     this.ctx = ctx;
@@ -91,6 +92,13 @@ final class PeerDestination implements Destination {
           }
           ctx.events.step(Phase.PREFLIGHT, "incoming-prepared", Map.of("agent", agent.toString(),
               "prepared", JSON.convertValue(reply.json().path("prepared"), List.class)));
+          // The peer gives up on a source it has not heard from for a lease (older peers have none).
+          long leaseMs = reply.json().path("leaseMs").asLong(0);
+          if (leaseMs > 0) {
+            LeaseRenewal r = new LeaseRenewal(ctx, client, agent, incomingPath, Duration.ofMillis(leaseMs));
+            renewal = r;
+            r.start();
+          }
         });
   }
 
@@ -162,6 +170,7 @@ final class PeerDestination implements Destination {
    */
   @Override
   public CompletableFuture<Long> commit(Runnable pointOfNoReturn) {
+    stopRenewing(); // the commit is itself a call; after it the lease no longer applies
     return ctx.waitOn(client.send(agent, HttpMethod.POST, incomingPath + "/commit", null, RESUME))
         .handle((reply, error) -> {
           if (error == null && reply.ok()) {
@@ -179,6 +188,7 @@ final class PeerDestination implements Destination {
 
   @Override
   public CompletableFuture<String> discard(boolean streamStarted) {
+    stopRenewing();
     if (!prepareSent) {
       return CompletableFuture.completedFuture("untouched");
     }
@@ -207,7 +217,15 @@ final class PeerDestination implements Destination {
 
   @Override
   public void close() {
-    // The client belongs to the daemon; nothing is held per migration.
+    // The client belongs to the daemon; only the renewals are this migration's.
+    stopRenewing();
+  }
+
+  private void stopRenewing() {
+    LeaseRenewal r = renewal;
+    if (r != null) {
+      r.stop();
+    }
   }
 
   private static byte[] bytes(JsonNode json) {

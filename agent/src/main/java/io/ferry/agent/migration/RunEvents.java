@@ -17,6 +17,8 @@ final class RunEvents {
    * trail the result; they are dropped then, since a migration's stream ends with its result.
    */
   private volatile boolean finished;
+  /** The outcome whose result event went out; set before that event is published. */
+  private volatile MigrationOutcome published;
 
   RunEvents(String migrationId, EventSink sink) {
     this.events = new MigrationEvents(migrationId, sink);
@@ -112,8 +114,16 @@ final class RunEvents {
   }
 
   void result(MigrationOutcome outcome) {
+    // Before the event: a subscriber that sees the result and asks for the migration at once
+    // must find it ended, not still running.
+    published = outcome;
     finished = true;
     events.result(outcome.result(), outcome.reason(), outcome.figures(), outcome.state());
+  }
+
+  /** The outcome of the result event, once it is out (or about to be); null before. */
+  MigrationOutcome published() {
+    return published;
   }
 
   private static Object scalar(com.fasterxml.jackson.databind.JsonNode node) {

@@ -27,6 +27,8 @@ class IncomingRequestParserTest {
         .isEqualTo(new ApiAction.CommitIncoming("vm1"));
     assertThat(RequestParser.parse("POST", "/v1/incoming/vm1/abort/", null, null, NONE))
         .isEqualTo(new ApiAction.AbortIncoming("vm1"));
+    assertThat(RequestParser.parse("POST", "/v1/incoming/vm1/renew", null, null, NONE))
+        .isEqualTo(new ApiAction.RenewIncoming("vm1"));
   }
 
   @Test
@@ -35,6 +37,8 @@ class IncomingRequestParserTest {
     assertCode("GET", "/v1/incoming/vm1/commit", NONE, "method_not_allowed");
     assertCode("POST", "/v1/incoming", bytes("{\"id\":\"x\"}"), "invalid_plan");
     assertCode("POST", "/v1/incoming/vm1/commit", bytes("{}"), "unexpected_body");
+    assertCode("POST", "/v1/incoming/vm1/renew", bytes("{}"), "unexpected_body");
+    assertCode("GET", "/v1/incoming/vm1/renew", NONE, "method_not_allowed");
     assertCode("POST", "/v1/incoming/vm1/plug", bytes("[]"), "invalid_plug_request");
     assertCode("POST", "/v1/incoming/vm1/plug", bytes("{\"devices\":{\"n\":{\"bus\":\"rp1\"}}}"),
         "invalid_plug_request");

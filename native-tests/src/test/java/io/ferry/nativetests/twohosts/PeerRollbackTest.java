@@ -112,6 +112,14 @@ class PeerRollbackTest {
 
         JsonNode view = JSON.readTree(curl(source.socket(), "http://ferry/v1/migrations/peer-rb"));
         assertThat(view.path("result").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(view.path("role").asText()).isEqualTo("outgoing");
+        // The destination daemon lists its side too, read right after its stream's result.
+        JsonNode incoming = JSON.readTree(curl(destination.socket(), "http://ferry/v1/migrations/peer-rb"));
+        assertThat(incoming.path("role").asText()).as(incoming.toString()).isEqualTo("incoming");
+        assertThat(incoming.path("state").asText()).isEqualTo("aborted");
+        assertThat(incoming.path("phase").asText()).isEqualTo("DONE");
+        assertThat(incoming.path("result").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(incoming.has("lease")).as("an ended incoming holds no lease").isFalse();
         // The destination QEMU was quit by the peer; the guest runs on the source with its NIC.
         assertThat(pair.destination().onExit().get(60, TimeUnit.SECONDS)).isNotNull();
         assertThat(pair.source().qmp().join().queryStatus().join().running()).isTrue();

@@ -145,6 +145,13 @@ class TwoHostMigrationTest {
         assertThat(view.path("result").asText()).isEqualTo("SUCCEEDED");
         assertThat(view.path("destinationAgent").asText())
             .isEqualTo("https://" + hosts.secondAddress + ":" + PEER_PORT);
+        assertThat(view.path("role").asText()).isEqualTo("outgoing");
+        JsonNode incoming = JSON.readTree(curl(destinationDaemon.socket, "http://ferry/v1/migrations/" + id));
+        assertThat(incoming.path("role").asText()).as(incoming.toString()).isEqualTo("incoming");
+        assertThat(incoming.path("state").asText()).isEqualTo("committed");
+        assertThat(incoming.path("result").asText()).isEqualTo("SUCCEEDED");
+        assertThat(src).as("no lease trouble on the way").noneMatch(e -> e.kind() == EventKind.WARNING
+            && String.valueOf(e.detail().get("message")).contains("lease"));
         Files.writeString(Path.of("target", "ferry-two-hosts-source.ndjson"), sourceEvents.text());
         Files.writeString(Path.of("target", "ferry-two-hosts-destination.ndjson"), destinationEvents.text());
       } finally {
