@@ -113,7 +113,7 @@ public final class DaemonCore {
       migration.outcome().thenAccept(metrics::migrationEnded);
       started.add(migration);
     }
-    return allEnded(started);
+    return allEnded(started, List.of());
   }
 
   public EventBus bus() {
@@ -143,6 +143,8 @@ public final class DaemonCore {
         return devices.release(a.address());
       } else if (action instanceof ApiAction.Health) {
         return CompletableFuture.completedFuture(ApiResponse.json(200, health()));
+      } else if (action instanceof ApiAction.CreateIncoming && draining()) {
+        throw new ApiException(503, "shutting_down", "the daemon is stopping and takes no new incoming migrations");
       } else if (action instanceof ApiAction.CreateIncoming || action instanceof ApiAction.PlugIncoming
           || action instanceof ApiAction.CommitIncoming || action instanceof ApiAction.AbortIncoming
           || action instanceof ApiAction.RenewIncoming) {
@@ -293,7 +295,8 @@ public final class DaemonCore {
 
   private Map<String, Object> health() {
     synchronized (lock) {
-      return Map.of("status", draining ? "stopping" : "ok", "running", running());
+      return Map.of("status", draining ? "stopping" : "ok", "running", running(),
+          "incoming", incomings.all().stream().filter(in -> !in.ended().isDone()).count());
     }
   }
 
@@ -303,31 +306,44 @@ public final class DaemonCore {
     }
   }
 
+  private boolean draining() {
+    synchronized (lock) {
+      return draining;
+    }
+  }
+
   /**
-   * Stops taking migrations (503 from now on), waits up to {@code grace} for the running ones to
-   * end, then cancels those still running (which rolls them back if they are before the commit) and
-   * waits for them to end. Completes when no migration runs.
+   * Stops taking migrations, outgoing and incoming (503 from now on), waits up to {@code grace}
+   * for the running ones to end, then cancels the outgoing ones still running (which rolls them
+   * back if they are before the commit) and aborts the incoming ones not committed (their QEMU quit,
+   * their devices released: no daemon will be here to plug or commit them), and waits for all to
+   * end. Completes when none runs.
    */
   public CompletableFuture<Void> drain(Duration grace) {
     List<Migration> running;
+    List<Incoming> incoming;
     synchronized (lock) {
       draining = true;
       running = migrations.values().stream().filter(m -> !m.outcome().isDone()).toList();
     }
-    CompletableFuture<Void> all = allEnded(running);
-    return all.orTimeout(grace.toMillis(), TimeUnit.MILLISECONDS)
+    incoming = incomings.all().stream().filter(in -> !in.ended().isDone()).toList();
+    return allEnded(running, incoming).orTimeout(grace.toMillis(), TimeUnit.MILLISECONDS)
         .handle((ok, error) -> error)
         .thenCompose(error -> {
           if (error == null || !(unwrap(error) instanceof TimeoutException)) {
             return CompletableFuture.<Void>completedFuture(null);
           }
           running.forEach(Migration::cancel);
-          return allEnded(running);
+          incoming.forEach(Incoming::abortForShutdown);
+          return allEnded(running, incoming);
         });
   }
 
-  private static CompletableFuture<Void> allEnded(List<Migration> ms) {
-    return CompletableFuture.allOf(ms.stream().map(Migration::outcome).toArray(CompletableFuture[]::new));
+  private static CompletableFuture<Void> allEnded(List<Migration> ms, List<Incoming> incoming) {
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    ms.forEach(m -> all.add(m.outcome()));
+    incoming.forEach(in -> all.add(in.ended()));
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
   }
 
   private static Throwable unwrap(Throwable t) {

@@ -75,6 +75,8 @@ public final class Incoming {
   private volatile CompletableFuture<QmpEvent> loaded;
   volatile Phase phase = Phase.PREFLIGHT;
   private volatile MigrationOutcome outcome;
+  /** Completes with {@link #outcome} when it is set. */
+  private final CompletableFuture<MigrationOutcome> ended = new CompletableFuture<>();
   private boolean loadReported; // guarded by this
   private boolean phaseFailed; // guarded by this: the current phase already has its FAILED event
   State state = State.PREPARING; // guarded by this
@@ -170,6 +172,24 @@ public final class Incoming {
   /** How it ended, once its result event is out (set just before the event: never after it). */
   public MigrationOutcome outcome() {
     return outcome;
+  }
+
+  /** Completes with the outcome once this incoming migration has ended (after its result event). */
+  public CompletableFuture<MigrationOutcome> ended() {
+    return ended;
+  }
+
+  /**
+   * The daemon is stopping and its grace is over: an incoming migration not yet committed is
+   * given up as an abort would (its QEMU quit, its devices released), since no daemon will be
+   * here to plug or commit it. Committed, ended or committing ones are left to end by themselves.
+   */
+  public CompletableFuture<Void> abortForShutdown() {
+    try {
+      return giveUp(State.ABORTED, "the destination daemon stopped before the commit").thenAccept(o -> { });
+    } catch (IncomingException notNow) {
+      return CompletableFuture.completedFuture(null);
+    }
   }
 
   /** The lease's length. */
@@ -545,6 +565,7 @@ public final class Incoming {
           MigrationOutcome o = new MigrationOutcome(id(), result, reason, null, where);
           outcome = o; // before the event: whoever sees the result and asks finds it ended
           events.result(o);
+          ended.complete(o);
           if (tap != null) {
             tap.close();
           }
