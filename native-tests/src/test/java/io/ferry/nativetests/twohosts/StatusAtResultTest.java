@@ -1,10 +1,15 @@
-package io.ferry.agent.daemon;
+package io.ferry.nativetests.twohosts;
 
+import static io.ferry.nativetests.twohosts.IncomingLab.machine;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ferry.agent.daemon.ApiAction;
+import io.ferry.agent.daemon.DaemonCore;
 import io.ferry.agent.event.EventBus;
 import io.ferry.agent.event.EventKind;
+import io.ferry.agent.lab.LabVm;
 import io.ferry.agent.plan.MigrationPlan;
+import io.ferry.nativetests.lab.NoLeftoverQemu;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -12,14 +17,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code GET /v1/migrations/{id}} never says "running" to someone who has already seen that
- * migration's result event.
+ * migration's result event (real QEMUs; the vfio fake kernel as the host's devices).
  */
+@ExtendWith(NoLeftoverQemu.class)
 class StatusAtResultTest {
-  @TempDir Path dir;
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dir;
 
   @Test
   @SuppressWarnings("unchecked")
@@ -28,11 +37,12 @@ class StatusAtResultTest {
     // Delivery on the publishing thread: the subscriber reads the status at the very moment the
     // result is published, before the migration's code runs another line (the worst case of the
     // race a delivery thread only makes likely).
-    try (FakeHost host = new FakeHost(dir.resolve("host"));
-        // QEMUs that answer, but not as a migration's source: the preflight refuses, over the
-        // wire, so the result comes from a QMP thread once the migration is registered.
-        FakeDestinationQemu source = new FakeDestinationQemu(dir.resolve("src.qmp"));
-        FakeDestinationQemu destination = new FakeDestinationQemu(dir.resolve("dst.qmp"));
+    try (FakeKernelHost host = new FakeKernelHost(dir.resolve("host"));
+        // Real QEMUs that answer, but the source is not running (paused at -S): the preflight
+        // refuses, over the wire, so the result comes from a QMP thread once the migration is
+        // registered.
+        LabVm source = machine("sar", dir).name("sar-src").paused(true).start();
+        LabVm destination = machine("sar", dir).name("sar-dst").incoming(true).start();
         EventBus bus = new EventBus(EventBus.DEFAULT_QUEUE_CAPACITY, EventBus.DEFAULT_RETAINED_MIGRATIONS, Runnable::run)) {
       DaemonCore core = new DaemonCore(bus, host.devices, blocking);
       CompletableFuture<Map<String, Object>> seenAtResult = new CompletableFuture<>();
@@ -48,13 +58,14 @@ class StatusAtResultTest {
         }
       });
       MigrationPlan plan = MigrationPlan.builder().id("m-gone")
-          .source(source.socket()).destination(destination.socket())
+          .source(source.agentQmpSocket()).destination(destination.agentQmpSocket())
           .uri("unix:" + dir.resolve("mig.sock")).device("hostnet1").build();
       assertThat(core.handle(new ApiAction.StartMigration(plan)).get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
 
       Map<String, Object> status = seenAtResult.get(60, TimeUnit.SECONDS);
       assertThat(status).containsEntry("role", "outgoing").containsEntry("state", "finished")
           .containsEntry("phase", "DONE").containsEntry("result", "ROLLED_BACK");
+      assertThat(source.isAlive()).as("a refused migration leaves the source QEMU alone").isTrue();
     } finally {
       blocking.shutdownNow();
     }

@@ -1,14 +1,23 @@
-package io.ferry.agent.daemon;
+package io.ferry.nativetests.twohosts;
 
+import static io.ferry.nativetests.twohosts.IncomingLab.freePort;
+import static io.ferry.nativetests.twohosts.IncomingLab.machine;
+import static io.ferry.nativetests.twohosts.IncomingLab.plan;
+import static io.ferry.nativetests.twohosts.IncomingLab.quits;
+import static io.ferry.nativetests.twohosts.IncomingLab.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ferry.agent.daemon.ApiAction;
+import io.ferry.agent.daemon.ApiException;
+import io.ferry.agent.daemon.ApiResponse;
+import io.ferry.agent.daemon.DaemonCore;
+import io.ferry.agent.daemon.VfioHostDevices;
 import io.ferry.agent.event.EventBus;
 import io.ferry.agent.event.EventKind;
 import io.ferry.agent.event.MigrationEvent;
 import io.ferry.agent.journal.MigrationJournal;
-import io.ferry.agent.plan.MigrationPlan;
-import io.ferry.agent.plan.PlanParser;
-import io.ferry.vfio.PciAddress;
+import io.ferry.agent.lab.LabVm;
+import io.ferry.nativetests.lab.NoLeftoverQemu;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,32 +30,40 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The destination side of the peer protocol in the daemon's core, against a stand-in destination
- * QEMU and the vfio fake kernel: an incoming migration is listed, holds a lease that the source's
- * calls renew, and gives everything back when its source falls silent.
+ * The destination side of the peer protocol in the daemon's core, against a real destination
+ * QEMU ({@code -S -incoming defer}) and the vfio fake kernel: an incoming migration is listed,
+ * holds a lease that the source's calls renew, and gives everything back (device released, QEMU
+ * quit) when its source falls silent; once committed (after a real migration into it) the lease
+ * no longer applies.
  */
+@ExtendWith(NoLeftoverQemu.class)
 class IncomingLeaseTest {
-  @TempDir Path dir;
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dir;
 
-  private FakeHost host;
-  private FakeDestinationQemu qemu;
+  private FakeKernelHost host;
+  private LabVm destination;
+  private int port;
   private EventBus bus;
   private ExecutorService blocking;
 
   @BeforeEach
   void setUp() throws Exception {
-    host = new FakeHost(dir.resolve("host"));
-    qemu = new FakeDestinationQemu(dir.resolve("dst.qmp"));
+    host = new FakeKernelHost(dir.resolve("host"));
+    destination = machine("lease", dir).name("lease-dst").incoming(true).start();
+    port = freePort();
     bus = new EventBus();
     blocking = Executors.newCachedThreadPool();
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    qemu.close();
+    destination.close();
     bus.close();
     blocking.shutdownNow();
     host.close();
@@ -57,16 +74,8 @@ class IncomingLeaseTest {
         new VfioHostDevices(host.devices, blocking), null, lease);
   }
 
-  static MigrationPlan plan(String id, Path qmp) throws Exception {
-    return PlanParser.parse("""
-        {"id": "%s", "source": {"qmp": "/run/vm1/src.qmp"}, "destination": {"qmp": "%s"},
-         "uri": "tcp:127.0.0.1:4444",
-         "devices": [{"id": "hostnet1", "destination": {"driver": "vfio-pci", "host": "%s"}}]}
-        """.formatted(id, qmp, FakeHost.NIC));
-  }
-
-  private String driver() throws Exception {
-    return host.devices.find(PciAddress.parse(FakeHost.NIC)).orElseThrow().driver().orElse("none");
+  private Path qmp() {
+    return destination.agentQmpSocket();
   }
 
   @SuppressWarnings("unchecked")
@@ -91,10 +100,10 @@ class IncomingLeaseTest {
   @Test
   void anIncomingIsListedWithItsRoleStateAndLeaseAndAnAbortShowsThere() throws Exception {
     DaemonCore core = core(Duration.ofSeconds(30));
-    ApiResponse created = core.handle(new ApiAction.CreateIncoming(plan("in-1", qemu.socket()))).get(30, TimeUnit.SECONDS);
+    ApiResponse created = core.handle(new ApiAction.CreateIncoming(plan("in-1", qmp(), port))).get(30, TimeUnit.SECONDS);
     assertThat(created.status()).isEqualTo(201);
     assertThat(json(created)).containsEntry("leaseMs", 30_000L);
-    assertThat(driver()).isEqualTo("vfio-pci");
+    assertThat(host.driver()).isEqualTo("vfio-pci");
 
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> listed =
@@ -103,8 +112,8 @@ class IncomingLeaseTest {
     Map<String, Object> entry = listed.get(0);
     assertThat(entry).containsEntry("id", "in-1").containsEntry("role", "incoming")
         .containsEntry("state", "listening").containsEntry("phase", "MIGRATE")
-        .containsEntry("destination", qemu.socket().toString())
-        .containsEntry("prepared", List.of(FakeHost.NIC))
+        .containsEntry("destination", qmp().toString())
+        .containsEntry("prepared", List.of(FakeKernelHost.NIC))
         .doesNotContainKey("result");
     @SuppressWarnings("unchecked")
     Map<String, Object> lease = (Map<String, Object>) entry.get("lease");
@@ -118,16 +127,16 @@ class IncomingLeaseTest {
     assertThat(get(core, "in-1")).containsEntry("role", "incoming").containsEntry("state", "aborted")
         .containsEntry("phase", "DONE").containsEntry("result", "ROLLED_BACK")
         .containsEntry("reason", "aborted by the source").doesNotContainKey("lease");
-    assertThat(driver()).isEqualTo("igb");
-    assertThat(qemu.commands()).contains("quit");
+    assertThat(host.driver()).isEqualTo("igb");
+    assertThat(quits(destination)).as("the destination QEMU is quit").isTrue();
   }
 
   @Test
   void anIncomingWhoseSourceFallsSilentExpiresAndGivesEverythingBack() throws Exception {
     DaemonCore core = core(Duration.ofMillis(300));
     CompletableFuture<MigrationEvent> result = resultOf("in-silent");
-    core.handle(new ApiAction.CreateIncoming(plan("in-silent", qemu.socket()))).get(30, TimeUnit.SECONDS);
-    assertThat(driver()).isEqualTo("vfio-pci");
+    core.handle(new ApiAction.CreateIncoming(plan("in-silent", qmp(), port))).get(30, TimeUnit.SECONDS);
+    assertThat(host.driver()).isEqualTo("vfio-pci");
 
     MigrationEvent end = result.get(10, TimeUnit.SECONDS);
     assertThat(end.detail()).containsEntry("result", "ROLLED_BACK");
@@ -137,8 +146,8 @@ class IncomingLeaseTest {
       assertThat(e.kind()).isEqualTo(EventKind.WARNING);
       assertThat(String.valueOf(e.detail().get("message"))).contains("lease expired");
     });
-    assertThat(driver()).as("released").isEqualTo("igb");
-    assertThat(qemu.quit()).as("the destination QEMU is quit, as an abort does").isDone();
+    assertThat(host.driver()).as("released").isEqualTo("igb");
+    assertThat(quits(destination)).as("the destination QEMU is quit, as an abort does").isTrue();
 
     // A source that comes back late learns what happened, and its abort changes nothing more.
     Throwable renew = core.handle(new ApiAction.RenewIncoming("in-silent"))
@@ -154,7 +163,7 @@ class IncomingLeaseTest {
   void renewalsKeepAnIncomingAliveAndItExpiresOnceTheyStop() throws Exception {
     DaemonCore core = core(Duration.ofMillis(400));
     CompletableFuture<MigrationEvent> result = resultOf("in-renewed");
-    core.handle(new ApiAction.CreateIncoming(plan("in-renewed", qemu.socket()))).get(30, TimeUnit.SECONDS);
+    core.handle(new ApiAction.CreateIncoming(plan("in-renewed", qmp(), port))).get(30, TimeUnit.SECONDS);
     ScheduledExecutorService source = Executors.newSingleThreadScheduledExecutor();
     try {
       source.scheduleAtFixedRate(() -> core.handle(new ApiAction.RenewIncoming("in-renewed")).join(),
@@ -165,29 +174,37 @@ class IncomingLeaseTest {
       later.get(10, TimeUnit.SECONDS);
       assertThat(result).isNotDone();
       assertThat(get(core, "in-renewed")).containsEntry("state", "listening");
-      assertThat(driver()).isEqualTo("vfio-pci");
+      assertThat(host.driver()).isEqualTo("vfio-pci");
+      assertThat(status(destination)).as("still waiting for the stream").isEqualTo("inmigrate");
     } finally {
       source.shutdownNow();
     }
     result.get(10, TimeUnit.SECONDS);
     assertThat(get(core, "in-renewed")).containsEntry("state", "expired");
-    assertThat(driver()).isEqualTo("igb");
+    assertThat(host.driver()).isEqualTo("igb");
+    assertThat(quits(destination)).isTrue();
   }
 
   @Test
   void afterTheCommitTheLeaseNoLongerApplies() throws Exception {
-    qemu.loadingAtOnce();
-    DaemonCore core = core(Duration.ofMillis(300));
-    core.handle(new ApiAction.CreateIncoming(plan("in-committed", qemu.socket()))).get(30, TimeUnit.SECONDS);
-    ApiResponse committed = core.handle(new ApiAction.CommitIncoming("in-committed")).get(30, TimeUnit.SECONDS);
-    assertThat(json(committed)).containsEntry("state", "committed");
+    try (LabVm source = machine("lease", dir).name("lease-src").start()) {
+      DaemonCore core = core(Duration.ofMillis(300));
+      core.handle(new ApiAction.CreateIncoming(plan("in-committed", qmp(), port))).get(30, TimeUnit.SECONDS);
+      // The commit, asked at once (as a call from the source, it holds the lease while it waits),
+      // goes ahead once the real stream is loaded.
+      CompletableFuture<ApiResponse> commit = core.handle(new ApiAction.CommitIncoming("in-committed"));
+      IncomingLab.send(source, port).get(120, TimeUnit.SECONDS);
+      ApiResponse committed = commit.get(60, TimeUnit.SECONDS);
+      assertThat(json(committed)).containsEntry("state", "committed");
 
-    CompletableFuture<Void> later = new CompletableFuture<>();
-    CompletableFuture.delayedExecutor(1200, TimeUnit.MILLISECONDS).execute(() -> later.complete(null));
-    later.get(10, TimeUnit.SECONDS);
-    assertThat(get(core, "in-committed")).containsEntry("state", "committed").containsEntry("result", "SUCCEEDED")
-        .doesNotContainKey("lease");
-    assertThat(qemu.commands()).doesNotContain("quit");
-    assertThat(driver()).as("the guest runs here with it").isEqualTo("vfio-pci");
+      CompletableFuture<Void> later = new CompletableFuture<>();
+      CompletableFuture.delayedExecutor(1200, TimeUnit.MILLISECONDS).execute(() -> later.complete(null));
+      later.get(10, TimeUnit.SECONDS);
+      assertThat(get(core, "in-committed")).containsEntry("state", "committed").containsEntry("result", "SUCCEEDED")
+          .doesNotContainKey("lease");
+      assertThat(destination.isAlive()).as("not quit").isTrue();
+      assertThat(status(destination)).as("the guest runs here").isEqualTo("running");
+      assertThat(host.driver()).as("the guest runs here with it").isEqualTo("vfio-pci");
+    }
   }
 }
