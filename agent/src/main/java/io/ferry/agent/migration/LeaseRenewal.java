@@ -6,8 +6,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * The source's side of a peer destination's lease: {@code POST .../renew} every third of the
@@ -24,6 +23,7 @@ final class LeaseRenewal {
   private final String path;
   private final Duration every;
   private volatile boolean stopped;
+  private volatile ScheduledFuture<?> next;
 
   LeaseRenewal(RunContext ctx, PeerClient client, URI agent, String incomingPath, Duration lease) {
     this.ctx = ctx;
@@ -40,10 +40,15 @@ final class LeaseRenewal {
   /** No more renewals (committed, aborted or over). */
   void stop() {
     stopped = true;
+    ScheduledFuture<?> pending = next;
+    if (pending != null) {
+      pending.cancel(false);
+    }
   }
 
+  // On the run's QMP I/O thread, like its other timers: the renewal only sends a request.
   private void schedule() {
-    CompletableFuture.delayedExecutor(every.toNanos(), TimeUnit.NANOSECONDS).execute(this::renew);
+    next = ctx.ioThread.schedule(this::renew, every);
   }
 
   private void renew() {
