@@ -103,8 +103,8 @@ public final class Migrator {
   }
 
   /**
-   * Local or peer, by the plan: the state machine and the rollback drive either the same way (a
-   * recovery does not drive a peer destination: see {@link Recovery}).
+   * Local or peer, by the plan: the state machine, the rollback and a recovery drive either the
+   * same way (a recovery asks a peer where its incoming migration stands: see {@link Recovery}).
    */
   private Destination destinationOf(RunContext ctx) {
     return ctx.plan.destination().agent().isPresent()

@@ -39,6 +39,15 @@ final class PeerDestination implements Destination {
   private static final Set<String> NOT_COMMITTED =
       Set.of("not_committed", "wrong_state", "busy", "unknown_incoming", "incoming_failed");
 
+  /** {@link #incomingState} when the peer agent says the incoming migration is committed. */
+  static final String COMMITTED = "committed";
+  /** {@link #incomingState} when the peer agent is settling it after its own restart. */
+  static final String RECOVERING = "recovering";
+  /** {@link #incomingState} when the peer agent does not answer. */
+  static final String UNREACHABLE = "unreachable";
+  /** {@link #incomingState} when the peer agent has no incoming migration of that id. */
+  static final String UNKNOWN = "unknown";
+
   private final RunContext ctx;
   private final PeerClient client;
   private final URI agent;
@@ -52,6 +61,46 @@ final class PeerDestination implements Destination {
     this.client = client;
     this.agent = agent;
     this.incomingPath = "/v1/incoming/" + ctx.plan.id();
+  }
+
+  /**
+   * Where the peer agent's incoming migration of this plan stands, for a restarted daemon: its
+   * {@code state} as the peer lists it ({@link #COMMITTED}, {@code listening}, {@code aborted},
+   * {@link #RECOVERING}...), {@link #UNKNOWN} if the peer has none of that id, or
+   * {@link #UNREACHABLE}.
+   */
+  CompletableFuture<String> incomingState() {
+    if (client == null) {
+      return CompletableFuture.completedFuture(UNREACHABLE); // started without TLS: it cannot ask
+    }
+    return client.send(agent, HttpMethod.GET, "/v1/migrations/" + ctx.plan.id(), null, QUICK)
+        .handle((reply, error) -> {
+          if (error != null) {
+            return UNREACHABLE;
+          }
+          if (reply.status() == 404) {
+            return UNKNOWN;
+          }
+          JsonNode json;
+          try {
+            json = reply.ok() ? reply.json() : null;
+          } catch (RuntimeException notJson) {
+            json = null;
+          }
+          if (json == null || !"incoming".equals(json.path("role").asText())) {
+            return UNREACHABLE; // an answer this daemon cannot read is no answer
+          }
+          return json.path("state").asText(UNREACHABLE);
+        });
+  }
+
+  /**
+   * A restarted daemon settles this plan: the dead one may have created the incoming migration,
+   * so a rollback sends the abort (a no-op for one the peer already ended, "untouched" for one it
+   * never had).
+   */
+  void recovering() {
+    prepareSent = true;
   }
 
   @Override

@@ -35,9 +35,13 @@ import java.util.concurrent.CompletableFuture;
  *       guest is still doing, plug back what the source lacks);
  *   <li>with neither: FAILED, with what was found.
  * </ol>
- * A plan whose destination is a peer agent is not recovered: its destination is driven by that
- * agent, which this one cannot question about the incoming migration's state; the result is FAILED,
- * with the source's state as found and nothing changed.
+ * A plan whose destination is a peer agent: that agent is asked where its incoming migration
+ * stands ({@code GET /v1/migrations/{id}}). Committed there: the guest runs on the destination
+ * (SUCCEEDED; the source is left in postmigrate). Not committed, ended, or unknown to it: the
+ * incoming is aborted there (a no-op if it already ended) and the source rolled back. The peer
+ * does not answer: the source is rolled back only if the guest still runs on it (the peer's lease
+ * then aborts its side); otherwise nothing is touched (FAILED: only the peer knows whether it
+ * committed).
  */
 final class Recovery {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -59,11 +63,13 @@ final class Recovery {
     QmpOptions options = QmpOptions.defaults().withConnectTimeout(CONNECT_TIMEOUT);
     CompletableFuture<QmpClient> source = connect(ctx.plan.source().qmp(), ioThread, options);
     if (!(ctx.destination instanceof LocalDestination destination)) {
+      PeerDestination peer = (PeerDestination) ctx.destination;
       return source.thenCompose(s -> {
             ctx.source = s;
             return look(s);
           })
-          .thenCompose(this::peerNotRecovered)
+          .thenCombine(peer.incomingState(), (found, peerState) -> new Object[] {found, peerState})
+          .thenCompose(both -> settlePeer(peer, (FoundState) both[0], (String) both[1]))
           .thenCompose(this::journalEnd)
           .thenApply(this::finish);
     }
@@ -83,21 +89,57 @@ final class Recovery {
         .thenApply(this::finish);
   }
 
-  /** A peer destination's state is the peer agent's: nothing is changed on either side. */
-  private CompletableFuture<MigrationOutcome.Draft> peerNotRecovered(FoundState source) {
+  /** What to do with a migration to a peer agent, from the source's state and the peer's word. */
+  private CompletableFuture<MigrationOutcome.Draft> settlePeer(PeerDestination peer, FoundState source, String peerState) {
+    String agent = ctx.plan.destination().agent().orElseThrow().toString();
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("source", source.toDetail());
-    detail.put("destination", Map.of("agent", ctx.plan.destination().agent().orElseThrow().toString()));
+    detail.put("destination", Map.of("agent", agent, "incoming", peerState));
     detail.put("interruptedIn", journaled.lastPhase().name());
     ctx.events.step(ctx.phase, "recovery-started", detail);
-    String reason = "recovered: the destination is the peer agent " + ctx.plan.destination().agent().orElseThrow()
-        + ", and recovering a migration to a peer agent is not supported; both sides are left as found"
-        + " (the source " + (source.reachable() ? "is " + source.status() : "does not answer")
-        + "; the peer agent may still hold incoming migration " + ctx.plan.id() + ")";
-    Map<String, Object> state = new LinkedHashMap<>(detail);
-    state.put("recovered", true);
+    // The peer is not a QEMU this daemon reads: it stands in Found as unreachable, and the
+    // reasons below say what the peer agent said.
+    Found found = new Found(source, FoundState.UNREACHABLE);
     return ctx.journal.record(ctx.phase, JournalStep.RECOVERY_STARTED, detail)
-        .handle((v, error) -> new MigrationOutcome.Draft(Result.FAILED, reason, state));
+        .exceptionally(error -> null)
+        .thenCompose(v -> {
+          boolean sourceRuns = "running".equals(source.status());
+          boolean guestLeftSource = source.reachable() && "completed".equals(source.migration());
+          switch (peerState) {
+            case PeerDestination.COMMITTED -> {
+              if (sourceRuns) {
+                return failed("the peer agent " + agent + " committed, yet the source runs the guest too; left as they are", found);
+              }
+              Map<String, Object> state = new LinkedHashMap<>();
+              state.put("recovered", true);
+              state.put("interruptedIn", journaled.lastPhase().name());
+              state.put("destination", "running on the peer agent " + agent);
+              state.put("why", "the peer agent had committed the incoming migration before the crash");
+              return CompletableFuture.completedFuture(new MigrationOutcome.Draft(Result.SUCCEEDED, null, state));
+            }
+            case PeerDestination.UNREACHABLE, PeerDestination.RECOVERING -> {
+              if (sourceRuns && !guestLeftSource) {
+                // The guest is still here: putting the source back is safe whatever the peer did,
+                // and the peer's lease ends its side.
+                return rollback("the daemon stopped during " + journaled.lastPhase() + "; the peer agent " + agent
+                    + (PeerDestination.UNREACHABLE.equals(peerState) ? " does not answer" : " is settling its side")
+                    + " (its lease ends the incoming migration)", found);
+              }
+              return failed("the peer agent " + agent
+                  + (PeerDestination.UNREACHABLE.equals(peerState) ? " does not answer" : " is still settling its side")
+                  + " and only it knows whether the guest was committed there; the source ("
+                  + (source.reachable() ? source.status() : "unreachable") + ") is left as found", found);
+            }
+            default -> {
+              if (!source.reachable()) {
+                return failed("the source QEMU does not answer (the peer agent's incoming migration: " + peerState + ")", found);
+              }
+              peer.recovering(); // its abort is sent, whatever the dead daemon had sent before
+              return rollback("the daemon stopped during " + journaled.lastPhase() + " (the peer agent's incoming migration: "
+                  + peerState + ")", found);
+            }
+          }
+        });
   }
 
   private record Found(FoundState source, FoundState destination) {

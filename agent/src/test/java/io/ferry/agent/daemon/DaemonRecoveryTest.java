@@ -114,7 +114,7 @@ class DaemonRecoveryTest {
   }
 
   @Test
-  void aJournaledMigrationToAPeerAgentIsNotRecoveredButEndsFailedSayingWhy() throws Exception {
+  void aJournaledMigrationToAPeerAgentThatCannotBeAskedEndsFailedSayingWhy() throws Exception {
     Path file = dir.resolve("state/migrations.journal");
     MigrationPlan plan = MigrationPlan.builder().id("m-peer")
         .source(dir.resolve("gone-src.qmp"))
@@ -131,7 +131,7 @@ class DaemonRecoveryTest {
     assertThat(inFlight.get(0).plan().destination().agent()).as("the journaled plan keeps its peer").isPresent();
     try (FileMigrationJournal journal = FileMigrationJournal.open(file);
         EventBus bus = new EventBus()) {
-      // No TLS client: a recovery never calls the peer, so it needs none.
+      // No TLS client: the peer cannot be asked, and the source is gone, so nothing can be settled.
       DaemonCore core = new DaemonCore(bus, new FakeHost(dir.resolve("host")).devices, blocking, journal);
       try (DaemonServer server = DaemonServer.start(dir.resolve("ferry.sock"), core, PeerPolicy.withDefaults(List.of()))) {
         core.recover(inFlight).get(60, TimeUnit.SECONDS);
@@ -142,7 +142,7 @@ class DaemonRecoveryTest {
         assertThat(listed.get("destinationAgent").asText()).isEqualTo("https://127.0.0.1:7443");
         assertThat(listed.get("result").asText()).isEqualTo("FAILED");
         assertThat(listed.get("reason").asText())
-            .contains("peer agent https://127.0.0.1:7443", "not supported", "the source does not answer");
+            .contains("peer agent https://127.0.0.1:7443", "does not answer", "only it knows", "the source (unreachable)");
       }
     } finally {
       blocking.shutdown();
@@ -151,7 +151,8 @@ class DaemonRecoveryTest {
     assertThat(records).extracting(r -> r.detail().get("step")).containsExactly(
         JournalStep.PHASE_ENTERED.wireName(), JournalStep.PHASE_ENTERED.wireName(),
         JournalStep.RECOVERY_STARTED.wireName(), JournalStep.RESULT.wireName());
-    assertThat(records.get(2).detail()).containsEntry("destination", Map.of("agent", "https://127.0.0.1:7443"));
+    assertThat(records.get(2).detail())
+        .containsEntry("destination", Map.of("agent", "https://127.0.0.1:7443", "incoming", "unreachable"));
     assertThat(JournalReplay.replay(records).inFlight()).as("settled: nothing left to recover").isEmpty();
   }
 

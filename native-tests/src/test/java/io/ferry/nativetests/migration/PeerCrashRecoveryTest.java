@@ -1,0 +1,170 @@
+package io.ferry.nativetests.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ferry.agent.daemon.ApiAction;
+import io.ferry.agent.daemon.DaemonCore;
+import io.ferry.agent.daemon.TlsFiles;
+import io.ferry.agent.daemon.TlsListener;
+import io.ferry.agent.event.EventBus;
+import io.ferry.agent.event.EventJson;
+import io.ferry.agent.event.EventKind;
+import io.ferry.agent.event.MigrationEvent;
+import io.ferry.agent.event.Phase;
+import io.ferry.agent.event.ResultDetail;
+import io.ferry.agent.lab.HeartbeatSide;
+import io.ferry.agent.lab.LabPki;
+import io.ferry.nativetests.Prerequisites;
+import io.ferry.nativetests.lab.NoLeftoverQemu;
+import io.ferry.vfio.VfioDevices;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 of the source's {@code ferry serve} (its own process) in MIGRATE of a migration to a
+ * peer agent (a destination daemon in this JVM, over mutual TLS on 127.0.0.1), then a restart on
+ * the same state directory: the new source daemon asks the peer where its incoming migration
+ * stands (listening, not committed), aborts it there (the destination QEMU, given part of the
+ * stream, is quit) and rolls the source back: the guest keeps running on the source with its NIC.
+ */
+@ExtendWith(NoLeftoverQemu.class)
+class PeerCrashRecoveryTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration DAEMON_START = Duration.ofSeconds(60);
+
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path workDir;
+
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void aSourceDaemonKilledInMigrateAbortsThePeerAndRollsBackOnRestart() throws Exception {
+    Prerequisites.requireProgram("curl", "apt-get install -y curl");
+    String id = "peer-crash";
+    Path stateDir = workDir.resolve("state");
+    Path socket = workDir.resolve("ferry.sock");
+    LabPki ca = LabPki.create(workDir.resolve("pki"), "ferry-peer-crash-ca");
+    TlsFiles sourceTls = ca.issue("source", List.of("127.0.0.1"));
+    TlsFiles destinationTls = ca.issue("destination", List.of("127.0.0.1"));
+    String[] tls = {"--tls-cert", sourceTls.certificate().toString(), "--tls-key", sourceTls.privateKey().toString(),
+        "--tls-ca", sourceTls.authority().toString()};
+    ExecutorService blocking = Executors.newCachedThreadPool();
+    try (MigrationLab lab = MigrationLab.start(workDir, "peercrash", b -> b, List.of(MigrationLab.nic(1)));
+        EventBus destinationBus = new EventBus()) {
+      DaemonCore destinationCore = new DaemonCore(destinationBus,
+          VfioDevices.forHost(workDir.resolve("b-devices.journal")), blocking);
+      try (TlsListener peerPort = TlsListener.start(new InetSocketAddress("127.0.0.1", 0), destinationCore, destinationTls)) {
+        String plan = plan(lab, id, peerPort.address().getPort());
+
+        // 1. The source daemon starts the migration; once the stream is active, kill -9.
+        try (DaemonProcess daemon = DaemonProcess.start(socket, stateDir, workDir.resolve("daemon-1.log"), tls)) {
+          daemon.awaitLine(Pattern.compile("serving on"), DAEMON_START).join();
+          String accepted = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
+              "--data-binary", plan, "http://ferry/v1/migrations");
+          assertThat(JSON.readTree(accepted).path("id").asText()).as(accepted).isEqualTo(id);
+          followUntilActive(socket, id);
+          daemon.kill9();
+        }
+        assertThat(lab.source().queryMigrate().join().status()).as("the stream outlives the daemon").isEqualTo("active");
+        JsonNode before = incoming(destinationCore, id);
+        assertThat(before.path("state").asText()).as(before.toString()).isEqualTo("listening");
+
+        // 2. A new source daemon on the same state directory asks the peer and settles it.
+        try (DaemonProcess daemon = DaemonProcess.start(socket, stateDir, workDir.resolve("daemon-2.log"), tls)) {
+          daemon.awaitLine(Pattern.compile("recovery started for 1 migration"), DAEMON_START).join();
+          List<MigrationEvent> events = curl(socket, "-N", "http://ferry/v1/migrations/" + id + "/events")
+              .lines().map(EventJson::fromLine).toList();
+          MigrationEvent last = events.get(events.size() - 1);
+          assertThat(last.kind()).as(daemon.output()).isEqualTo(EventKind.RESULT);
+          assertThat(events).anyMatch(e -> "recovery-started".equals(e.detail().get("step"))
+              && e.detail().get("destination").toString().contains("incoming=listening"));
+          assertThat(events).anyMatch(e -> e.phase() == Phase.ROLLBACK && "abort-destination".equals(e.detail().get("step")));
+          assertThat(ResultDetail.of(last).result().name()).as(EventJson.toLine(last)).isEqualTo("ROLLED_BACK");
+        }
+
+        // 3. Both sides: the peer's incoming aborted and its QEMU quit; the guest on the source.
+        JsonNode after = incoming(destinationCore, id);
+        assertThat(after.path("state").asText()).as(after.toString()).isEqualTo("aborted");
+        assertThat(lab.pair.destination().onExit()).as("the destination, given part of the stream, was quit")
+            .succeedsWithin(Duration.ofSeconds(30));
+        assertThat(lab.source().queryStatus().join().status()).isEqualTo("running");
+        assertThat(lab.pciIds(lab.source())).contains("hostnet1");
+        long beats = lab.heartbeat.count(HeartbeatSide.SOURCE);
+        lab.heartbeat.awaitCount(HeartbeatSide.SOURCE, beats + 100, MigrationLab.BOOT).join();
+        assertThat(lab.heartbeat.count(HeartbeatSide.DESTINATION)).as("the guest never ran on the destination").isZero();
+      }
+    } finally {
+      blocking.shutdown();
+    }
+  }
+
+  /** The destination daemon's view of its incoming migration (what GET /v1/migrations/{id} answers). */
+  private static JsonNode incoming(DaemonCore destination, String id) throws Exception {
+    return JSON.valueToTree(destination.handle(new ApiAction.GetMigration(id)).get(30, TimeUnit.SECONDS).json());
+  }
+
+  private static String plan(MigrationLab lab, String id, int peerPort) throws Exception {
+    int streamPort;
+    try (ServerSocket free = new ServerSocket(0)) {
+      streamPort = free.getLocalPort();
+    }
+    // 4 MiB/s: the stream of the 256 MiB guest lasts long enough for the kill to land in it.
+    return "{\"id\": \"" + id + "\",\n"
+        + " \"source\": {\"qmp\": \"" + lab.pair.source().agentQmpSocket() + "\"},\n"
+        + " \"destination\": {\"agent\": \"https://127.0.0.1:" + peerPort + "\",\n"
+        + "                 \"qmp\": \"" + lab.pair.destination().agentQmpSocket() + "\"},\n"
+        + " \"uri\": \"tcp:127.0.0.1:" + streamPort + "\",\n"
+        + " \"devices\": [{\"id\": \"hostnet1\"}],\n"
+        + " \"timeouts\": {\"unplug\": \"30s\", \"migration\": \"3m\", \"replug\": \"30s\"},\n"
+        + " \"migration\": {\"parameters\": {\"max-bandwidth\": 4194304}}}\n";
+  }
+
+  /** Reads the migration's events until a progress event shows the stream active. */
+  private static void followUntilActive(Path socket, String id) throws Exception {
+    Process curl = new ProcessBuilder("curl", "-s", "-S", "-N", "--max-time", "180", "--unix-socket",
+        socket.toString(), "http://ferry/v1/migrations/" + id + "/events")
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    List<String> seen = new ArrayList<>();
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(curl.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = in.readLine()) != null; ) {
+        seen.add(line);
+        MigrationEvent event = EventJson.fromLine(line);
+        assertThat(event.kind()).as("ended before the kill point:\n" + String.join("\n", seen)).isNotEqualTo(EventKind.RESULT);
+        if (event.phase() == Phase.MIGRATE && event.kind() == EventKind.PROGRESS
+            && "active".equals(event.detail().get("status"))) {
+          return;
+        }
+      }
+    } finally {
+      curl.destroyForcibly();
+    }
+    throw new AssertionError("the stream ended before the kill point:\n" + String.join("\n", seen));
+  }
+
+  private static String curl(Path socket, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "--max-time", "180", "--unix-socket", socket.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+}
