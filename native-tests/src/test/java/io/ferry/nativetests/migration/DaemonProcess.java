@@ -41,6 +41,8 @@ final class DaemonProcess implements AutoCloseable {
     Prerequisites.require(Files.isRegularFile(JAR), JAR + " (built by the reactor's package phase: run with -am)");
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // The JIT flags the ./ferry launcher runs every command with (see that script).
+        "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05",
         "-cp", JAR.toString(), "io.ferry.agent.cli.FerryMain", "serve",
         "--socket", socket.toString(),
         "--state-dir", stateDir.toString(),
