@@ -8,7 +8,6 @@ import io.ferry.agent.journal.JournalReplay;
 import io.ferry.agent.journal.JournalStep;
 import io.ferry.agent.journal.MigrationJournal;
 import io.ferry.agent.migration.IncomingException.Kind;
-import io.ferry.agent.plan.DevicePlan;
 import io.ferry.agent.plan.DurationText;
 import io.ferry.agent.plan.MigrationPlan;
 import io.ferry.qmp.EventSubscription;
@@ -66,10 +65,9 @@ public final class Incoming {
   private final MigrationPlan plan;
   final RunEvents events;
   final RunJournal journal;
-  private final HostDevices devices;
+  final IncomingHostDevices hostDevices;
   private final Lease lease;
   private final boolean recovered;
-  final List<String> prepared = Collections.synchronizedList(new ArrayList<>());
   volatile QmpClient qmp;
   private volatile EventSubscription tap;
   private volatile CompletableFuture<QmpEvent> loaded;
@@ -86,9 +84,9 @@ public final class Incoming {
   Incoming(MigrationPlan plan, HostDevices devices, EventSink sink, MigrationJournal journal,
       Duration leaseLength, boolean recovered, long firstSeq) {
     this.plan = plan;
-    this.devices = devices;
     this.events = new RunEvents(plan.id(), sink);
     this.journal = new RunJournal(plan.id(), journal, firstSeq);
+    this.hostDevices = new IncomingHostDevices(devices, events, this.journal);
     this.lease = new Lease(leaseLength, this::leaseExpired);
     this.recovered = recovered;
   }
@@ -105,7 +103,7 @@ public final class Incoming {
     // the devices from it, and tells this incoming migration from the ones it sources.
     return journal.record(Phase.PREFLIGHT, JournalStep.PHASE_ENTERED,
             Map.of("plan", JournalReplay.planDetail(plan), "role", JournalReplay.INCOMING_ROLE))
-        .thenCompose(v -> prepareDevices())
+        .thenCompose(v -> hostDevices.prepare(plan))
         .thenCompose(v -> QmpClient.connect(plan.destination().qmp())
             .orTimeout(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
         .thenCompose(client -> {
@@ -132,7 +130,7 @@ public final class Incoming {
           return qmp.migrateIncoming(plan.uri().toQemuUri());
         })
         .thenApply(v -> {
-          events.phaseDetail(Phase.PREFLIGHT, Map.of("uri", plan.uri().toQemuUri(), "prepared", List.copyOf(prepared),
+          events.phaseDetail(Phase.PREFLIGHT, Map.of("uri", plan.uri().toQemuUri(), "prepared", hostDevices.addresses(),
               "lease", DurationText.format(lease.length())));
           enter(Phase.MIGRATE);
           synchronized (this) {
@@ -209,7 +207,7 @@ public final class Incoming {
 
   /** The host PCI addresses bound for this migration. */
   public List<String> prepared() {
-    return List.copyOf(prepared);
+    return hostDevices.addresses();
   }
 
   /**
@@ -348,7 +346,7 @@ public final class Incoming {
         .thenAccept(where -> outcome.put("destination", where))
         .thenCompose(v -> releaseDevices())
         .thenCompose(problems -> {
-          outcome.put("released", List.copyOf(prepared));
+          outcome.put("released", hostDevices.addresses());
           CompletableFuture<Void> finished;
           if (problems.isEmpty()) {
             finished = finish(Result.ROLLED_BACK, reason, Map.copyOf(outcome));
@@ -395,47 +393,9 @@ public final class Incoming {
     return true;
   }
 
-  private CompletableFuture<Void> prepareDevices() {
-    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-    for (DevicePlan device : plan.devices()) {
-      Object host = device.destinationProperties().map(p -> p.get("host")).orElse(null);
-      if (host == null) {
-        continue; // an emulated device (the lab's e1000e): nothing to bind on this host
-      }
-      String address = host.toString();
-      chain = chain
-          .thenCompose(v -> journal.record(Phase.PREFLIGHT, JournalStep.HOST_DEVICE_PREPARE, device.id(),
-              Map.of("host", address)))
-          .thenCompose(v -> {
-            events.device(Phase.PREFLIGHT, device.id(), "prepare-requested", Map.of("host", address));
-            return devices.prepare(address);
-          })
-          .thenCompose(v -> {
-            prepared.add(address);
-            events.device(Phase.PREFLIGHT, device.id(), "prepared", Map.of("host", address));
-            return journal.record(Phase.PREFLIGHT, JournalStep.HOST_DEVICE_PREPARED, device.id(), Map.of("host", address));
-          });
-    }
-    return chain;
-  }
-
   /** Releases every prepared device; what could not be released is in the list. */
   CompletableFuture<List<String>> releaseDevices() {
-    List<String> problems = Collections.synchronizedList(new ArrayList<>());
-    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-    for (String address : List.copyOf(prepared)) {
-      chain = chain.thenCompose(v -> devices.release(address).handle((ok, error) -> error))
-          .thenCompose(error -> {
-            if (error != null) {
-              problems.add("could not release " + address + ": " + Errors.message(error));
-              return CompletableFuture.completedFuture(null);
-            }
-            // A fact: if it cannot be written, a restart finds the device released already.
-            return journal.record(phase, JournalStep.HOST_DEVICE_RELEASED, null, Map.of("host", address))
-                .exceptionally(e -> null);
-          });
-    }
-    return chain.thenApply(v -> List.copyOf(problems));
+    return hostDevices.release(phase);
   }
 
   /** Quits the destination QEMU if it is connected: "quit", "still-running" or "gone". */
@@ -463,7 +423,7 @@ public final class Incoming {
     return releaseDevices().thenCompose(problems -> {
       Map<String, Object> where = new LinkedHashMap<>();
       where.put("destination", "untouched");
-      where.put("released", List.copyOf(prepared));
+      where.put("released", hostDevices.addresses());
       return finish(problems.isEmpty() ? Result.ROLLED_BACK : Result.FAILED,
           problems.isEmpty() ? reason : reason + "; " + String.join("; ", problems), where);
     }).thenApply(v -> {

@@ -23,7 +23,7 @@ final class IncomingRecovery {
   private IncomingRecovery() {}
 
   static CompletableFuture<Void> run(Incoming in, InFlightIncoming journaled) {
-    in.prepared.addAll(journaled.prepared());
+    in.hostDevices.adopt(journaled.prepared());
     in.phase = Phase.CLEANUP;
     in.events.phaseStarted(Phase.CLEANUP);
     Map<String, Object> found = new LinkedHashMap<>();
