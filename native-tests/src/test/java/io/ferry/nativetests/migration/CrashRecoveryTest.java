@@ -215,7 +215,7 @@ class CrashRecoveryTest {
   }
 
   /** Reads the migration's event stream up to the first event matching {@code when}. */
-  private static List<String> followUntil(Path socket, String id, Predicate<MigrationEvent> when) throws Exception {
+  static List<String> followUntil(Path socket, String id, Predicate<MigrationEvent> when) throws Exception {
     Process curl = new ProcessBuilder("curl", "-s", "-S", "-N", "--max-time", "180", "--unix-socket",
         socket.toString(), "http://ferry/v1/migrations/" + id + "/events")
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -19,8 +19,6 @@ import io.ferry.agent.lab.LabPki;
 import io.ferry.nativetests.Prerequisites;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import io.ferry.vfio.VfioDevices;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -79,7 +77,8 @@ class PeerCrashRecoveryTest {
           String accepted = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
               "--data-binary", plan, "http://ferry/v1/migrations");
           assertThat(JSON.readTree(accepted).path("id").asText()).as(accepted).isEqualTo(id);
-          followUntilActive(socket, id);
+          CrashRecoveryTest.followUntil(socket, id, e -> e.phase() == Phase.MIGRATE
+              && e.kind() == EventKind.PROGRESS && "active".equals(e.detail().get("status")));
           daemon.kill9();
         }
         assertThat(lab.source().queryMigrate().join().status()).as("the stream outlives the daemon").isEqualTo("active");
@@ -134,28 +133,6 @@ class PeerCrashRecoveryTest {
         + " \"devices\": [{\"id\": \"hostnet1\"}],\n"
         + " \"timeouts\": {\"unplug\": \"30s\", \"migration\": \"3m\", \"replug\": \"30s\"},\n"
         + " \"migration\": {\"parameters\": {\"max-bandwidth\": 4194304}}}\n";
-  }
-
-  /** Reads the migration's events until a progress event shows the stream active. */
-  private static void followUntilActive(Path socket, String id) throws Exception {
-    Process curl = new ProcessBuilder("curl", "-s", "-S", "-N", "--max-time", "180", "--unix-socket",
-        socket.toString(), "http://ferry/v1/migrations/" + id + "/events")
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    List<String> seen = new ArrayList<>();
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(curl.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = in.readLine()) != null; ) {
-        seen.add(line);
-        MigrationEvent event = EventJson.fromLine(line);
-        assertThat(event.kind()).as("ended before the kill point:\n" + String.join("\n", seen)).isNotEqualTo(EventKind.RESULT);
-        if (event.phase() == Phase.MIGRATE && event.kind() == EventKind.PROGRESS
-            && "active".equals(event.detail().get("status"))) {
-          return;
-        }
-      }
-    } finally {
-      curl.destroyForcibly();
-    }
-    throw new AssertionError("the stream ended before the kill point:\n" + String.join("\n", seen));
   }
 
   private static String curl(Path socket, String... args) throws Exception {
