@@ -296,7 +296,7 @@ public final class DaemonCore {
   private Map<String, Object> health() {
     synchronized (lock) {
       return Map.of("status", draining ? "stopping" : "ok", "running", running(),
-          "incoming", incomings.all().stream().filter(in -> !in.ended().isDone()).count());
+          "incoming", unendedIncoming().size());
     }
   }
 
@@ -304,6 +304,10 @@ public final class DaemonCore {
     synchronized (lock) {
       return (int) migrations.values().stream().filter(m -> m.ended() == null).count();
     }
+  }
+
+  private List<Incoming> unendedIncoming() {
+    return incomings.all().stream().filter(in -> !in.ended().isDone()).toList();
   }
 
   private boolean draining() {
@@ -326,7 +330,7 @@ public final class DaemonCore {
       draining = true;
       running = migrations.values().stream().filter(m -> !m.outcome().isDone()).toList();
     }
-    incoming = incomings.all().stream().filter(in -> !in.ended().isDone()).toList();
+    incoming = unendedIncoming();
     return allEnded(running, incoming).orTimeout(grace.toMillis(), TimeUnit.MILLISECONDS)
         .handle((ok, error) -> error)
         .thenCompose(error -> {

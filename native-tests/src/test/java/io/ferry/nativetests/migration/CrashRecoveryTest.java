@@ -14,6 +14,7 @@ import io.ferry.agent.journal.InFlightMigration;
 import io.ferry.agent.journal.JournalReplay;
 import io.ferry.agent.lab.HeartbeatSide;
 import io.ferry.agent.lab.Hotplug;
+import io.ferry.nativetests.DaemonCurl;
 import io.ferry.nativetests.Prerequisites;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import java.io.BufferedReader;
@@ -75,7 +76,7 @@ class CrashRecoveryTest {
       List<String> seen;
       try (DaemonProcess daemon = DaemonProcess.start(socket, stateDir, workDir.resolve("daemon-1.log"), slowOption(phase))) {
         daemon.awaitLine(Pattern.compile("serving on"), DAEMON_START).join();
-        String accepted = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
+        String accepted = DaemonCurl.body(socket, "-X", "POST", "-H", "Content-Type: application/json",
             "--data-binary", plan(lab, id, phase), "http://ferry/v1/migrations");
         assertThat(JSON.readTree(accepted).path("id").asText()).as(accepted).isEqualTo(id);
         seen = followUntil(socket, id, killPoint(phase));
@@ -92,7 +93,7 @@ class CrashRecoveryTest {
       // 3. A new daemon on the same state directory settles it.
       try (DaemonProcess daemon = DaemonProcess.start(socket, stateDir, workDir.resolve("daemon-2.log"))) {
         daemon.awaitLine(Pattern.compile("recovery started for 1 migration"), DAEMON_START).join();
-        List<MigrationEvent> events = curl(socket, "-N", "http://ferry/v1/migrations/" + id + "/events")
+        List<MigrationEvent> events = DaemonCurl.body(socket, "-N", "http://ferry/v1/migrations/" + id + "/events")
             .lines().map(EventJson::fromLine).toList();
         MigrationEvent last = events.get(events.size() - 1);
         assertThat(last.kind()).as(daemon.output()).isEqualTo(EventKind.RESULT);
@@ -107,7 +108,7 @@ class CrashRecoveryTest {
         assertThat(ResultDetail.of(last).result().name()).as(EventJson.toLine(last)).isEqualTo(expected);
 
         JsonNode listed = null;
-        for (JsonNode m : JSON.readTree(curl(socket, "http://ferry/v1/migrations"))) {
+        for (JsonNode m : JSON.readTree(DaemonCurl.body(socket, "http://ferry/v1/migrations"))) {
           if (m.path("id").asText().equals(id)) {
             listed = m;
           }
@@ -234,16 +235,5 @@ class CrashRecoveryTest {
       curl.destroyForcibly();
     }
     throw new AssertionError("the stream ended before the kill point:\n" + String.join("\n", seen));
-  }
-
-  private static String curl(Path socket, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "--max-time", "180",
-        "--unix-socket", socket.toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-    return out;
   }
 }

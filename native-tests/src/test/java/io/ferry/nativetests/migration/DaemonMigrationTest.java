@@ -14,9 +14,9 @@ import io.ferry.agent.event.MigrationEvent;
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.event.ResultDetail;
+import io.ferry.nativetests.DaemonCurl;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import io.ferry.vfio.VfioDevices;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,16 +50,16 @@ class DaemonMigrationTest {
       String plan = plan(lab, "vm1-via-daemon");
       Path socket = server.socket();
 
-      String accepted = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
+      String accepted = DaemonCurl.body(socket, "-X", "POST", "-H", "Content-Type: application/json",
           "--data-binary", plan, "http://ferry/v1/migrations");
       assertThat(JSON.readTree(accepted).get("id").asText()).isEqualTo("vm1-via-daemon");
       // A second plan for the same source while the first runs is refused.
-      String busy = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
+      String busy = DaemonCurl.body(socket, "-X", "POST", "-H", "Content-Type: application/json",
           "--data-binary", plan.replace("vm1-via-daemon", "vm1-again"), "http://ferry/v1/migrations");
       assertThat(JSON.readTree(busy).get("error").get("code").asText()).isEqualTo("source_busy");
 
       // Subscribed after the start: the history fills in whatever happened before.
-      String stream = curl(socket, "-N", "http://ferry/v1/migrations/vm1-via-daemon/events");
+      String stream = DaemonCurl.body(socket, "-N", "http://ferry/v1/migrations/vm1-via-daemon/events");
       List<MigrationEvent> events = stream.lines().map(EventJson::fromLine).toList();
       for (int i = 0; i < events.size(); i++) {
         assertThat(events.get(i).seq()).isEqualTo(i);
@@ -78,10 +78,10 @@ class DaemonMigrationTest {
       assertThat(lab.destination().queryStatus().join().running()).isTrue();
       assertThat(lab.pciIds(lab.destination())).contains("hostnet1");
 
-      JsonNode view = JSON.readTree(curl(socket, "http://ferry/v1/migrations/vm1-via-daemon"));
+      JsonNode view = JSON.readTree(DaemonCurl.body(socket, "http://ferry/v1/migrations/vm1-via-daemon"));
       assertThat(view.get("result").asText()).isEqualTo("SUCCEEDED");
       assertThat(view.get("figures").has("downtimeMs")).isTrue();
-      String metrics = curl(socket, "http://ferry/metrics");
+      String metrics = DaemonCurl.body(socket, "http://ferry/metrics");
       assertThat(metrics).contains("ferry_migrations_total{result=\"SUCCEEDED\"} 1")
           .contains("ferry_downtime_seconds_count 1");
       // Both monitors' commands were timed: every migration asks query-migrate and query-status.
@@ -104,18 +104,18 @@ class DaemonMigrationTest {
       try (DaemonServer server = DaemonServer.start(workDir.resolve("ferry.sock"), core,
           PeerPolicy.withDefaults(List.of()))) {
         Path socket = server.socket();
-        String accepted = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
+        String accepted = DaemonCurl.body(socket, "-X", "POST", "-H", "Content-Type: application/json",
             "--data-binary", plan(lab, "vm1-drained"), "http://ferry/v1/migrations");
         assertThat(JSON.readTree(accepted).get("id").asText()).isEqualTo("vm1-drained");
 
         // What SIGTERM does, with no grace: the running migration is cancelled at once.
         var drained = core.drain(java.time.Duration.ZERO);
-        String refused = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
+        String refused = DaemonCurl.body(socket, "-X", "POST", "-H", "Content-Type: application/json",
             "--data-binary", plan(lab, "vm1-late"), "http://ferry/v1/migrations");
         assertThat(JSON.readTree(refused).get("error").get("code").asText()).isEqualTo("shutting_down");
         drained.get(MigrationLab.MIGRATION.toSeconds(), TimeUnit.SECONDS);
 
-        JsonNode view = JSON.readTree(curl(socket, "http://ferry/v1/migrations/vm1-drained"));
+        JsonNode view = JSON.readTree(DaemonCurl.body(socket, "http://ferry/v1/migrations/vm1-drained"));
         assertThat(view.get("result").asText()).as(view.toString()).isEqualTo("ROLLED_BACK");
         assertThat(lab.source().queryStatus().join().status()).isEqualTo("running");
         assertThat(lab.pciIds(lab.source())).contains("hostnet1");
@@ -131,16 +131,5 @@ class DaemonMigrationTest {
         + " \"destination\": {\"qmp\": \"" + lab.pair.destination().agentQmpSocket() + "\"},\n"
         + " \"uri\": \"" + lab.pair.migrationUri() + "\",\n"
         + " \"devices\": [{\"id\": \"hostnet1\"}]}\n";
-  }
-
-  private static String curl(Path socket, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "--max-time", "300",
-        "--unix-socket", socket.toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-    return out;
   }
 }

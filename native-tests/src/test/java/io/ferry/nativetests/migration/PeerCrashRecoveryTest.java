@@ -16,15 +16,14 @@ import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.ResultDetail;
 import io.ferry.agent.lab.HeartbeatSide;
 import io.ferry.agent.lab.LabPki;
+import io.ferry.nativetests.DaemonCurl;
 import io.ferry.nativetests.Prerequisites;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import io.ferry.vfio.VfioDevices;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -74,7 +73,7 @@ class PeerCrashRecoveryTest {
         // 1. The source daemon starts the migration; once the stream is active, kill -9.
         try (DaemonProcess daemon = DaemonProcess.start(socket, stateDir, workDir.resolve("daemon-1.log"), tls)) {
           daemon.awaitLine(Pattern.compile("serving on"), DAEMON_START).join();
-          String accepted = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
+          String accepted = DaemonCurl.body(socket, "-X", "POST", "-H", "Content-Type: application/json",
               "--data-binary", plan, "http://ferry/v1/migrations");
           assertThat(JSON.readTree(accepted).path("id").asText()).as(accepted).isEqualTo(id);
           CrashRecoveryTest.followUntil(socket, id, e -> e.phase() == Phase.MIGRATE
@@ -88,7 +87,7 @@ class PeerCrashRecoveryTest {
         // 2. A new source daemon on the same state directory asks the peer and settles it.
         try (DaemonProcess daemon = DaemonProcess.start(socket, stateDir, workDir.resolve("daemon-2.log"), tls)) {
           daemon.awaitLine(Pattern.compile("recovery started for 1 migration"), DAEMON_START).join();
-          List<MigrationEvent> events = curl(socket, "-N", "http://ferry/v1/migrations/" + id + "/events")
+          List<MigrationEvent> events = DaemonCurl.body(socket, "-N", "http://ferry/v1/migrations/" + id + "/events")
               .lines().map(EventJson::fromLine).toList();
           MigrationEvent last = events.get(events.size() - 1);
           assertThat(last.kind()).as(daemon.output()).isEqualTo(EventKind.RESULT);
@@ -133,15 +132,5 @@ class PeerCrashRecoveryTest {
         + " \"devices\": [{\"id\": \"hostnet1\"}],\n"
         + " \"timeouts\": {\"unplug\": \"30s\", \"migration\": \"3m\", \"replug\": \"30s\"},\n"
         + " \"migration\": {\"parameters\": {\"max-bandwidth\": 4194304}}}\n";
-  }
-
-  private static String curl(Path socket, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "--max-time", "180", "--unix-socket", socket.toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-    return out;
   }
 }

@@ -11,11 +11,10 @@ import io.ferry.agent.event.EventBus;
 import io.ferry.agent.journal.MigrationJournal;
 import io.ferry.agent.lab.LabVm;
 import io.ferry.agent.migration.HostDevices;
+import io.ferry.nativetests.DaemonCurl;
 import io.ferry.nativetests.lab.LabGuest;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import io.ferry.vfio.VfioDevices;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,15 +66,15 @@ class IncomingDrainTest {
           MigrationJournal.NONE, devices, null);
       try (DaemonServer server = DaemonServer.start(workDir.resolve("ferry.sock"), core, PeerPolicy.withDefaults(List.of()))) {
         Path socket = server.socket();
-        String created = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
-            "--data-binary", plan("drain-1", incoming.agentQmpSocket(), freePort()), "http://ferry/v1/incoming");
+        String created = DaemonCurl.body(socket, "-X", "POST", "-H", "Content-Type: application/json",
+            "--data-binary", plan("drain-1", incoming.agentQmpSocket(), IncomingLab.freePort()), "http://ferry/v1/incoming");
         assertThat(JSON.readTree(created).path("state").asText()).as(created).isEqualTo("listening");
-        assertThat(JSON.readTree(curl(socket, "http://ferry/healthz")).path("incoming").asInt()).isEqualTo(1);
+        assertThat(JSON.readTree(DaemonCurl.body(socket, "http://ferry/healthz")).path("incoming").asInt()).isEqualTo(1);
 
         // No source calls during the grace: the incoming is then given up.
         core.drain(Duration.ofMillis(300)).get(60, TimeUnit.SECONDS);
 
-        JsonNode after = JSON.readTree(curl(socket, "http://ferry/v1/migrations/drain-1"));
+        JsonNode after = JSON.readTree(DaemonCurl.body(socket, "http://ferry/v1/migrations/drain-1"));
         assertThat(after.path("role").asText()).as(after.toString()).isEqualTo("incoming");
         assertThat(after.path("state").asText()).as(after.toString()).isEqualTo("aborted");
         assertThat(after.path("result").asText()).as(after.toString()).isEqualTo("ROLLED_BACK");
@@ -83,21 +82,15 @@ class IncomingDrainTest {
         assertThat(incoming.onExit().get(30, TimeUnit.SECONDS)).isNotNull();
         assertThat(calls).containsExactly("prepare 0000:00:08.0", "release 0000:00:08.0");
 
-        JsonNode health = JSON.readTree(curl(socket, "http://ferry/healthz"));
+        JsonNode health = JSON.readTree(DaemonCurl.body(socket, "http://ferry/healthz"));
         assertThat(health.path("status").asText()).isEqualTo("stopping");
         assertThat(health.path("incoming").asInt()).isZero();
-        String refused = curl(socket, "-X", "POST", "-H", "Content-Type: application/json",
-            "--data-binary", plan("drain-2", incoming.agentQmpSocket(), freePort()), "http://ferry/v1/incoming");
+        String refused = DaemonCurl.body(socket, "-X", "POST", "-H", "Content-Type: application/json",
+            "--data-binary", plan("drain-2", incoming.agentQmpSocket(), IncomingLab.freePort()), "http://ferry/v1/incoming");
         assertThat(JSON.readTree(refused).path("error").path("code").asText()).as(refused).isEqualTo("shutting_down");
       }
     } finally {
       blocking.shutdown();
-    }
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket free = new ServerSocket(0)) {
-      return free.getLocalPort();
     }
   }
 
@@ -106,15 +99,5 @@ class IncomingDrainTest {
         + " \"destination\": {\"agent\": \"https://127.0.0.1:7443\", \"qmp\": \"" + destinationQmp + "\"},"
         + " \"uri\": \"tcp:127.0.0.1:" + port + "\", \"devices\": ["
         + "{\"id\": \"hostdev0\", \"destination\": {\"driver\": \"vfio-pci\", \"host\": \"0000:00:08.0\"}}]}";
-  }
-
-  /** The body of a curl call on the daemon's unix socket. */
-  private static String curl(Path socket, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "--max-time", "120", "--unix-socket", socket.toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    return out;
   }
 }

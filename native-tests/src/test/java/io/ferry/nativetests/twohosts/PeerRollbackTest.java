@@ -24,15 +24,14 @@ import io.ferry.agent.lab.LabPki;
 import io.ferry.agent.lab.LabVm;
 import io.ferry.agent.migration.HostDevices;
 import io.ferry.agent.peer.PeerClient;
+import io.ferry.nativetests.DaemonCurl;
 import io.ferry.nativetests.lab.LabGuest;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import io.ferry.qmp.PciDeviceInfo;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -95,11 +94,11 @@ class PeerRollbackTest {
             + " \"devices\": [{\"id\": \"hostnet1\", \"destination\":"
             + " {\"driver\": \"e1000e\", \"bus\": \"rp9\", \"mac\": \"" + MAC + "\", \"romfile\": \"\"}}]}";
 
-        String accepted = curl(source.socket(), "-X", "POST", "-H", "Content-Type: application/json",
+        String accepted = DaemonCurl.body(source.socket(), "-X", "POST", "-H", "Content-Type: application/json",
             "--data-binary", plan, "http://ferry/v1/migrations");
         assertThat(JSON.readTree(accepted).path("id").asText()).as(accepted).isEqualTo("peer-rb");
-        String sourceStream = curl(source.socket(), "-N", "http://ferry/v1/migrations/peer-rb/events");
-        String destinationStream = curl(destination.socket(), "-N", "http://ferry/v1/migrations/peer-rb/events");
+        String sourceStream = DaemonCurl.body(source.socket(), "-N", "http://ferry/v1/migrations/peer-rb/events");
+        String destinationStream = DaemonCurl.body(destination.socket(), "-N", "http://ferry/v1/migrations/peer-rb/events");
 
         List<MigrationEvent> src = sourceStream.lines().map(EventJson::fromLine).toList();
         List<MigrationEvent> dst = destinationStream.lines().map(EventJson::fromLine).toList();
@@ -110,11 +109,11 @@ class PeerRollbackTest {
             .isEqualTo(Result.ROLLED_BACK);
         assertThat(dst).anyMatch(e -> "plug-failed".equals(e.detail().get("step")));
 
-        JsonNode view = JSON.readTree(curl(source.socket(), "http://ferry/v1/migrations/peer-rb"));
+        JsonNode view = JSON.readTree(DaemonCurl.body(source.socket(), "http://ferry/v1/migrations/peer-rb"));
         assertThat(view.path("result").asText()).isEqualTo("ROLLED_BACK");
         assertThat(view.path("role").asText()).isEqualTo("outgoing");
         // The destination daemon lists its side too, read right after its stream's result.
-        JsonNode incoming = JSON.readTree(curl(destination.socket(), "http://ferry/v1/migrations/peer-rb"));
+        JsonNode incoming = JSON.readTree(DaemonCurl.body(destination.socket(), "http://ferry/v1/migrations/peer-rb"));
         assertThat(incoming.path("role").asText()).as(incoming.toString()).isEqualTo("incoming");
         assertThat(incoming.path("state").asText()).isEqualTo("aborted");
         assertThat(incoming.path("phase").asText()).isEqualTo("DONE");
@@ -131,16 +130,5 @@ class PeerRollbackTest {
     } finally {
       blocking.shutdown();
     }
-  }
-
-  private static String curl(Path socket, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "--max-time", "300",
-        "--unix-socket", socket.toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-    return out;
   }
 }

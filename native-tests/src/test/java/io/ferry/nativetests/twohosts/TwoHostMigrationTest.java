@@ -14,11 +14,11 @@ import io.ferry.agent.lab.HeartbeatMonitor;
 import io.ferry.agent.lab.HeartbeatSide;
 import io.ferry.agent.lab.LabPki;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.nativetests.DaemonCurl;
 import io.ferry.nativetests.Prerequisites;
 import io.ferry.nativetests.lab.LabGuest;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import io.ferry.qmp.PciDeviceInfo;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,7 +101,7 @@ class TwoHostMigrationTest {
         int destinationLines = destination.consoleLineCount();
         long destinationBeatsBefore = heartbeat.count(HeartbeatSide.DESTINATION);
 
-        String accepted = curl(sourceDaemon.socket, "-X", "POST", "-H", "Content-Type: application/json",
+        String accepted = DaemonCurl.body(sourceDaemon.socket, "-X", "POST", "-H", "Content-Type: application/json",
             "--data-binary", plan, "http://ferry/v1/migrations");
         assertThat(JSON.readTree(accepted).path("id").asText()).as(accepted).isEqualTo(id);
 
@@ -141,12 +141,12 @@ class TwoHostMigrationTest {
         destination.awaitConsole(Pattern.compile("FERRY-NICS: .*" + Pattern.quote(MAC)), BOOT, destinationLines)
             .join();
 
-        JsonNode view = JSON.readTree(curl(sourceDaemon.socket, "http://ferry/v1/migrations/" + id));
+        JsonNode view = JSON.readTree(DaemonCurl.body(sourceDaemon.socket, "http://ferry/v1/migrations/" + id));
         assertThat(view.path("result").asText()).isEqualTo("SUCCEEDED");
         assertThat(view.path("destinationAgent").asText())
             .isEqualTo("https://" + hosts.secondAddress + ":" + PEER_PORT);
         assertThat(view.path("role").asText()).isEqualTo("outgoing");
-        JsonNode incoming = JSON.readTree(curl(destinationDaemon.socket, "http://ferry/v1/migrations/" + id));
+        JsonNode incoming = JSON.readTree(DaemonCurl.body(destinationDaemon.socket, "http://ferry/v1/migrations/" + id));
         assertThat(incoming.path("role").asText()).as(incoming.toString()).isEqualTo("incoming");
         assertThat(incoming.path("state").asText()).isEqualTo("committed");
         assertThat(incoming.path("result").asText()).isEqualTo("SUCCEEDED");
@@ -197,16 +197,5 @@ class TwoHostMigrationTest {
     } catch (Exception e) {
       return false;
     }
-  }
-
-  private static String curl(Path socket, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "--max-time", "120",
-        "--unix-socket", socket.toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-    return out;
   }
 }
