@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Hands PCI devices to vfio-pci and takes them back: the vfio module's facade. Every change is
@@ -39,6 +40,7 @@ public final class VfioDevices {
   private final VfioTimeouts timeouts;
   private final PrepareChecks checks;
   private final DeviceRestorer restorer;
+  private final AtomicLong bindingChanges = new AtomicLong();
 
   public VfioDevices(
       SysFs sysfs, ModuleLoader modules, VfControl vfControl, GroupProbe groupProbe, Journal journal, VfioTimeouts timeouts) {
@@ -113,6 +115,8 @@ public final class VfioDevices {
     } catch (IOException e) {
       throw new DeviceOperationException(request.address(), Outcome.NOT_RESTORED,
           "cannot release the journal lock: " + e.getMessage(), List.of(), List.of(), e);
+    } finally {
+      bindingChanges.incrementAndGet();
     }
   }
 
@@ -165,6 +169,8 @@ public final class VfioDevices {
     } catch (IOException e) {
       throw new DeviceOperationException(address, Outcome.NOT_RESTORED,
           "cannot release the journal lock: " + e.getMessage(), List.of(), List.of(), e);
+    } finally {
+      bindingChanges.incrementAndGet();
     }
   }
 
@@ -207,7 +213,17 @@ public final class VfioDevices {
   public synchronized List<ReleasedDevice> recover() throws DeviceOperationException, IOException {
     try (Journal.Lock held = journal.lock()) {
       return recoverLocked();
+    } finally {
+      bindingChanges.incrementAndGet();
     }
+  }
+
+  /**
+   * How many prepare, release and recover calls have ended (succeeded or not) on this instance:
+   * a reader that keeps a scan of {@link #list()} compares it to know its scan may be out of date.
+   */
+  public long bindingChanges() {
+    return bindingChanges.get();
   }
 
   private List<ReleasedDevice> recoverLocked() throws DeviceOperationException, IOException {

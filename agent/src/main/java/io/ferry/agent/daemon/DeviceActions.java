@@ -6,33 +6,72 @@ import io.ferry.vfio.PciDevice;
 import io.ferry.vfio.PrepareRequest;
 import io.ferry.vfio.VfioDevices;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 
 /**
  * The device endpoints over the vfio module: list, prepare, release. Every call reads or writes
  * sysfs, so it runs on the blocking executor, never on the event loop.
  */
 final class DeviceActions {
+  /**
+   * How old a scan {@code GET /v1/devices} may answer from. A scan reads a dozen sysfs files per
+   * device; polled by a manager (the load check asks 50 times a second) it cost a quarter of a
+   * core on a host with six PCI devices, and a host with hundreds of VFs would pay that per VF.
+   */
+  static final Duration LIST_MAX_AGE = Duration.ofSeconds(1);
+
   private final VfioDevices vfio;
   private final Executor blocking;
+  private final LongSupplier nanoClock;
+  /** The last scan (perhaps still running), when it started, and the binding count it saw. */
+  private Scan lastScan;
+
+  private record Scan(CompletableFuture<ApiResponse> answer, long startedNanos, long bindingChanges) {}
 
   DeviceActions(VfioDevices vfio, Executor blocking) {
-    this.vfio = vfio;
-    this.blocking = blocking;
+    this(vfio, blocking, System::nanoTime);
   }
 
+  DeviceActions(VfioDevices vfio, Executor blocking, LongSupplier nanoClock) {
+    this.vfio = vfio;
+    this.blocking = blocking;
+    this.nanoClock = nanoClock;
+  }
+
+  /**
+   * Every PCI device, from a scan at most {@link #LIST_MAX_AGE} old that no prepare or release
+   * through this daemon has ended since (those show at once; a change made behind ferry's back
+   * shows within the age). Requests that arrive together share one scan. A failed scan is not kept.
+   */
   CompletableFuture<ApiResponse> list() {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return ApiResponse.json(200, vfio.list().stream().map(DeviceJson::device).toList());
-      } catch (IOException | RuntimeException e) {
-        throw new ApiException(500, "device_discovery_failed", "cannot list PCI devices: " + e.getMessage());
+    synchronized (this) {
+      long now = nanoClock.getAsLong();
+      Scan last = lastScan;
+      if (last != null
+          && last.bindingChanges() == vfio.bindingChanges()
+          && now - last.startedNanos() < LIST_MAX_AGE.toNanos()
+          && !last.answer().isCompletedExceptionally()) {
+        return last.answer();
       }
-    }, blocking);
+      long changes = vfio.bindingChanges();
+      CompletableFuture<ApiResponse> answer = CompletableFuture.supplyAsync(this::scan, blocking);
+      lastScan = new Scan(answer, now, changes);
+      return answer;
+    }
+  }
+
+  private ApiResponse scan() {
+    try {
+      return ApiResponse.json(200, vfio.list().stream().map(DeviceJson::device).toList());
+    } catch (IOException | RuntimeException e) {
+      throw new ApiException(500, "device_discovery_failed", "cannot list PCI devices: " + e.getMessage());
+    }
   }
 
   CompletableFuture<ApiResponse> prepare(PrepareRequest request) {

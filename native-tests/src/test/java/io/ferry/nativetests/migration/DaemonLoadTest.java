@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.agent.cli.DaemonClient;
-import io.ferry.agent.cli.FerryMain;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,6 +45,7 @@ class DaemonLoadTest {
   private static final int MIGRATIONS = Integer.getInteger("ferry.load.migrations", 1);
   private static final int RATE = Integer.getInteger("ferry.load.rate", 1000);
   private static final int SUBSCRIBERS = Integer.getInteger("ferry.load.subscribers", 100);
+  private static final int CONNECTIONS = Integer.getInteger("ferry.load.connections", 32);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -54,17 +54,13 @@ class DaemonLoadTest {
   @Test
   void underApiLoadAndSubscribersMigrationsSucceedNoRequestFailsAndEverySubscriberSeesEveryResult() throws Exception {
     Path socket = workDir.resolve("ferry.sock");
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process daemon = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-        FerryMain.class.getName(), "serve", "--socket", socket.toString(),
-        "--journal", workDir.resolve("devices.journal").toString(),
-        "--state-dir", workDir.resolve("state").toString())
-        .redirectErrorStream(true).redirectOutput(workDir.resolve("daemon.log").toFile()).start();
-    try {
+    try (DaemonProcess daemon = DaemonProcess.start(socket, workDir.resolve("state"), workDir.resolve("daemon.log"))) {
       DaemonClient client = new DaemonClient(socket);
       await().atMost(Duration.ofSeconds(60)).until(client::answers);
 
+      double cpuBeforeAlone = cpuSeconds(daemon.pid());
       List<Long> alone = migrateAll(client, "alone");
+      double aloneCpu = cpuSeconds(daemon.pid()) - cpuBeforeAlone;
 
       List<String> loadedIds = ids("loaded");
       List<MigrationLab> labs = boot("loaded");
@@ -78,16 +74,19 @@ class DaemonLoadTest {
       await().atMost(Duration.ofSeconds(60)).until(() -> subscribers(client) >= SUBSCRIBERS);
       // Reads of single migrations name finished ones: the loaded ones do not exist until posted.
       List<String> known = ids("alone");
-      ApiLoad load = new ApiLoad(client, RATE, slot -> path(slot, known));
-      load.start(8);
+      ApiLoad load = new ApiLoad(socket, RATE, CONNECTIONS, slot -> path(slot, known));
+      double cpuBeforeLoad = cpuSeconds(daemon.pid());
+      load.start();
       long loadStart = System.nanoTime();
       List<Long> loaded;
       long before = load.completed();
       long migrationsStart = System.nanoTime();
       double ratePerSecondDuringMigrations;
+      double loadedCpu;
       try {
+        double cpuBeforeMigrations = cpuSeconds(daemon.pid());
         loaded = migrate(client, labs, loadedIds);
-        // The pacing catches up on missed slots, so the whole run's rate can hide a dip here.
+        loadedCpu = cpuSeconds(daemon.pid()) - cpuBeforeMigrations;
         ratePerSecondDuringMigrations = (load.completed() - before) / ((System.nanoTime() - migrationsStart) / 1e9);
       } finally {
         labs.forEach(MigrationLab::close);
@@ -97,24 +96,27 @@ class DaemonLoadTest {
         TimeUnit.NANOSECONDS.sleep(left); // the load runs for its whole duration
       }
       ApiLoad.Report report = load.stop();
+      double wholeLoadCpu = cpuSeconds(daemon.pid()) - cpuBeforeLoad;
       String rss = rss(daemon.pid());
       String metrics = client.get("/metrics").body();
 
-      daemon.destroy(); // SIGTERM: a graceful stop ends every event stream
-      assertThat(daemon.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      // SIGTERM: a graceful stop ends every event stream.
+      assertThat(daemon.terminate(Duration.ofSeconds(120))).isTrue();
       CompletableFuture.allOf(subscribers.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
 
       String figures = figures(alone, loaded, report, rss, metrics)
-          + String.format(Locale.ROOT, "API reads while the migrations ran: %.0f/s%n", ratePerSecondDuringMigrations);
+          + String.format(Locale.ROOT, "API reads while the migrations ran: %.0f/s%n", ratePerSecondDuringMigrations)
+          + String.format(Locale.ROOT, "daemon CPU: %.2f s during the migrations alone, %.2f s during them under load;"
+              + " %.2f s over the whole load (%.1f µs per request); load generator %.2f s%n",
+              aloneCpu, loadedCpu, wholeLoadCpu, 1e6 * wholeLoadCpu / Math.max(1, report.requests()),
+              report.generatorCpuSeconds());
       System.out.println(figures);
       Files.writeString(Path.of("target", "ferry-load-report.txt"), figures);
 
       assertThat(report.errors()).as(report.firstErrors().toString()).isZero();
+      assertThat(report.rate()).as("the paced rate was kept over the run").isGreaterThan(RATE * 0.9);
       assertThat(subscriberErrors.get()).isZero();
       assertThat(resultsSeen.get()).as("every subscriber saw every result").isEqualTo((long) SUBSCRIBERS * MIGRATIONS);
-    } finally {
-      daemon.destroyForcibly();
-      daemon.waitFor();
     }
   }
 
@@ -216,6 +218,14 @@ class DaemonLoadTest {
         + " \"destination\": {\"qmp\": \"" + lab.pair.destination().agentQmpSocket() + "\"},"
         + " \"uri\": \"" + lab.pair.migrationUri() + "\","
         + " \"devices\": [{\"id\": \"hostnet1\"}]}";
+  }
+
+  /** The process's user + system CPU time so far (/proc/PID/stat, in clock ticks of 1/100 s). */
+  private static double cpuSeconds(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
   }
 
   private static String rss(long pid) throws Exception {

@@ -42,8 +42,13 @@ final class DaemonProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         // The JIT flags the ./ferry launcher runs every command with (see that script).
-        "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05",
-        "-cp", JAR.toString(), "io.ferry.agent.cli.FerryMain", "serve",
+        "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05"));
+    // Extra JVM options for the daemon, e.g. a profiler agent: -Dferry.daemon.javaOpts="...".
+    String extraJvm = System.getProperty("ferry.daemon.javaOpts", "").trim();
+    if (!extraJvm.isEmpty()) {
+      cmd.addAll(List.of(extraJvm.split("\\s+")));
+    }
+    cmd.addAll(List.of("-cp", JAR.toString(), "io.ferry.agent.cli.FerryMain", "serve",
         "--socket", socket.toString(),
         "--state-dir", stateDir.toString(),
         "--journal", stateDir.resolve("devices.journal").toString()));
@@ -70,6 +75,16 @@ final class DaemonProcess implements AutoCloseable {
   void kill9() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** SIGTERM (the graceful stop) and wait; whether it exited within {@code deadline}. */
+  boolean terminate(Duration deadline) throws InterruptedException {
+    process.destroy();
+    return process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   String output() {
