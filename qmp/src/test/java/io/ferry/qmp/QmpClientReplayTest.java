@@ -344,6 +344,20 @@ class QmpClientReplayTest {
   }
 
   @Test
+  void anErrorAnswerHasNoStackTraceButOtherFailuresKeepTheirs() throws Exception {
+    connect("basic");
+    // Error answers are expected and frequent; a trace would only point into the decoder.
+    Throwable notFound = failureOf(client.deviceDel("no-such-device"));
+    assertThat(notFound).isInstanceOf(QmpCommandException.class).hasMessageContaining("DeviceNotFound");
+    assertThat(notFound.getStackTrace()).isEmpty();
+
+    server.holdWhile(r -> r.path("execute").asText().equals("query-status"));
+    Throwable timeout = failureOf(client.execute("query-status", null, Duration.ofMillis(200)));
+    assertThat(timeout).isInstanceOf(QmpTimeoutException.class);
+    assertThat(timeout.getStackTrace()).isNotEmpty();
+  }
+
+  @Test
   void awaitEventDeadlineFiresCleanlyWhenThePausedGuestNeverReleasesTheDevice() throws Exception {
     connect("basic");
     client
