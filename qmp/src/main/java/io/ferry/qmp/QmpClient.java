@@ -1,8 +1,6 @@
 package io.ferry.qmp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ferry.qmp.codec.QmpJson;
 import io.ferry.qmp.codec.QmpMessage;
 import io.ferry.qmp.codec.QmpRequest;
 import io.ferry.qmp.transport.QmpChannel;
@@ -194,7 +192,8 @@ public final class QmpClient implements AutoCloseable {
 
   /**
    * Runs {@code command}. {@code arguments} may be null, a {@code Map}, a {@link JsonNode} object or
-   * any Jackson-serialisable object. Fails with {@link QmpCommandException} when QEMU answers an
+   * any Jackson-serialisable object; a map is written as it is when the command goes out, so do not
+   * change it after the call. Fails with {@link QmpCommandException} when QEMU answers an
    * error, {@link QmpTimeoutException} at the deadline (the connection stays usable), {@link
    * QmpDisconnectedException} when the connection ends first.
    *
@@ -213,7 +212,7 @@ public final class QmpClient implements AutoCloseable {
     if (deadline == null || deadline.isNegative() || deadline.isZero()) {
       throw new IllegalArgumentException("deadline must be positive: " + deadline);
     }
-    ObjectNode args = toArguments(command, arguments);
+    Object args = CommandArguments.of(command, arguments);
     boolean oob = oobEnabled && oobCommands.contains(command);
     PendingCommand pending =
         new PendingCommand(
@@ -226,27 +225,6 @@ public final class QmpClient implements AutoCloseable {
       channel.executor().execute(() -> dispatcher.submit(pending));
     }
     return pending.future;
-  }
-
-  private static ObjectNode toArguments(String command, Object arguments) {
-    if (arguments == null) {
-      return null;
-    }
-    JsonNode tree;
-    try {
-      tree = arguments instanceof JsonNode node ? node : QmpJson.MAPPER.valueToTree(arguments);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "arguments of " + command + " cannot be turned into JSON: " + e.getMessage(), e);
-    }
-    if (tree == null || tree.isNull()) {
-      return null;
-    }
-    if (!(tree instanceof ObjectNode object)) {
-      throw new IllegalArgumentException(
-          "arguments of " + command + " must be a JSON object, got " + tree.getNodeType());
-    }
-    return object;
   }
 
   private CompletableFuture<Void> negotiate(QmpGreeting offered, Duration timeLeft) {

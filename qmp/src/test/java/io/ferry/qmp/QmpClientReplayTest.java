@@ -344,6 +344,20 @@ class QmpClientReplayTest {
   }
 
   @Test
+  void anErrorAnswerHasNoStackTraceButOtherFailuresKeepTheirs() throws Exception {
+    connect("basic");
+    // Error answers are expected and frequent; a trace would only point into the decoder.
+    Throwable notFound = failureOf(client.deviceDel("no-such-device"));
+    assertThat(notFound).isInstanceOf(QmpCommandException.class).hasMessageContaining("DeviceNotFound");
+    assertThat(notFound.getStackTrace()).isEmpty();
+
+    server.holdWhile(r -> r.path("execute").asText().equals("query-status"));
+    Throwable timeout = failureOf(client.execute("query-status", null, Duration.ofMillis(200)));
+    assertThat(timeout).isInstanceOf(QmpTimeoutException.class);
+    assertThat(timeout.getStackTrace()).isNotEmpty();
+  }
+
+  @Test
   void awaitEventDeadlineFiresCleanlyWhenThePausedGuestNeverReleasesTheDevice() throws Exception {
     connect("basic");
     client
@@ -424,6 +438,13 @@ class QmpClientReplayTest {
     assertThatThrownBy(() -> client.execute("query-status", List.of(1, 2)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("JSON object");
+    // A map is normally kept as is for the I/O thread to write; one it cannot is still refused here.
+    assertThatThrownBy(() -> client.execute("device_del", Map.of("id", new Object())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("arguments of device_del cannot be turned into JSON");
+    assertThatThrownBy(() -> client.execute("device_del", Map.of("id", List.of(Map.of("x", new Object())))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("arguments of device_del cannot be turned into JSON");
     assertThatThrownBy(() -> client.execute("query-status", null, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> client.deviceAdd(Map.of("id", "x")))

@@ -30,7 +30,7 @@ public final class QmpEncoder extends MessageToByteEncoder<QmpRequest> {
       json.writeStringField(request.oob() ? "exec-oob" : "execute", request.command());
       if (request.arguments() != null) {
         json.writeFieldName("arguments");
-        QmpJson.MAPPER.writeTree(json, request.arguments());
+        QmpJson.MAPPER.writeValue(json, request.arguments()); // a tree or a plain map alike
       }
       json.writeNumberField("id", request.id());
       json.writeEndObject();

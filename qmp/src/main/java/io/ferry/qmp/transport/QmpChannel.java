@@ -7,6 +7,7 @@ import io.ferry.qmp.codec.QmpMessage;
 import io.ferry.qmp.codec.QmpRequest;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -65,6 +66,11 @@ public final class QmpChannel {
         new Bootstrap()
             .group(ioThread) // an event loop is a group of one: the channel stays on it
             .channel(EpollDomainSocketChannel.class)
+            // A migration opens two QMP connections and closes them minutes later, and Netty 4.2's
+            // default adaptive allocator kept carving (and zeroing, and faulting in) fresh chunks
+            // for them: ~7% of the I/O thread's CPU. The pooled allocator's thread-local caches
+            // live on the long-lived I/O thread, so memory is reused across connections.
+            .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                 (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())))

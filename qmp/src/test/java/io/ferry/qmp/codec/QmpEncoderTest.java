@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class QmpEncoderTest {
@@ -32,6 +35,18 @@ class QmpEncoderTest {
     ObjectNode args = QmpJson.MAPPER.createObjectNode().put("id", "nic1");
     assertThat(encode(new QmpRequest(8, "device_del", args, false)))
         .isEqualTo("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"nic1\"},\"id\":8}\n");
+  }
+
+  @Test
+  void aMapOfPlainValuesIsWrittenWithoutATree() {
+    Map<String, Object> capability = new LinkedHashMap<>();
+    capability.put("capability", "events");
+    capability.put("state", true);
+    Map<String, Object> args = Map.of("capabilities", List.of(capability));
+    assertThat(encode(new QmpRequest(3, "migrate-set-capabilities", args, false)))
+        .isEqualTo(
+            "{\"execute\":\"migrate-set-capabilities\",\"arguments\":"
+                + "{\"capabilities\":[{\"capability\":\"events\",\"state\":true}]},\"id\":3}\n");
   }
 
   @Test
