@@ -168,8 +168,10 @@ public final class ServeCommand implements Callable<Integer> {
       if (peers != null) {
         peers.close();
       }
-      server.close();
+      // Streams first: each ends with its terminating chunk, queued on its connection's loop
+      // ahead of the close the server then asks for; the other order cut them off mid-stream.
       bus.close();
+      server.close();
       try {
         migrationJournal.close();
       } catch (IOException e) {

@@ -106,7 +106,10 @@ final class DaemonProcess implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      if (process.isAlive()) {
+        throw new UncheckedIOException(e);
+      }
+      // The JDK closes the pipe once the process has exited: the output ended with it.
     }
   }
 
