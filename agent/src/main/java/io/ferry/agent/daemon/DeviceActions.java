@@ -21,8 +21,8 @@ import java.util.function.LongSupplier;
 final class DeviceActions {
   /**
    * How old a scan {@code GET /v1/devices} may answer from. A scan reads a dozen sysfs files per
-   * device; polled by a manager (the load check asks 50 times a second) it cost a quarter of a
-   * core on a host with six PCI devices, and a host with hundreds of VFs would pay that per VF.
+   * device; asked 50 times a second (an earlier mix of the load check) it cost a quarter of a
+   * core on a host with six PCI devices; a host with hundreds of VFs would pay a hundred times more.
    */
   static final Duration LIST_MAX_AGE = Duration.ofSeconds(1);
 
