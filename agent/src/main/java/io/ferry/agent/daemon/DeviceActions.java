@@ -22,7 +22,7 @@ final class DeviceActions {
   /**
    * How old a scan {@code GET /v1/devices} may answer from. A scan reads a dozen sysfs files per
    * device; asked 50 times a second (an earlier mix of the load check) it cost a quarter of a
-   * core on a host with six PCI devices; a host with hundreds of VFs would pay a hundred times more.
+   * core on a host with six PCI devices; a host with hundreds of VFs would pay many times more.
    */
   static final Duration LIST_MAX_AGE = Duration.ofSeconds(1);
 
