@@ -1,5 +1,6 @@
 package io.ferry.agent.daemon;
 
+import io.ferry.agent.migration.ClockOffset;
 import io.ferry.agent.migration.Incoming;
 import io.ferry.agent.migration.IncomingException;
 import io.ferry.agent.migration.Incomings;
@@ -32,8 +33,12 @@ final class IncomingEndpoints {
       } else if (action instanceof ApiAction.PlugIncoming a) {
         answer = incomings.find(a.id()).plug(a.devices()).thenApply(results -> plugged(a.id(), results));
       } else if (action instanceof ApiAction.CommitIncoming a) {
+        // Stamped on receipt and on reply: the source works out the two hosts' clock offset
+        // from them (NTP's way) and puts the RESUME time on its own clock.
+        long receivedAt = ClockOffset.wallMicros();
         answer = incomings.find(a.id()).commit().thenApply(at -> ApiResponse.json(200, ordered(
-            "id", a.id(), "state", "committed", "resumedAtMicros", at)));
+            "id", a.id(), "state", "committed", "resumedAtMicros", at,
+            "clock", ordered("receivedAtMicros", receivedAt, "repliedAtMicros", ClockOffset.wallMicros()))));
       } else if (action instanceof ApiAction.RenewIncoming a) {
         Incoming in = incomings.find(a.id());
         in.renew();

@@ -220,11 +220,12 @@ final class PeerDestination implements Destination {
   @Override
   public CompletableFuture<Long> commit(Runnable pointOfNoReturn) {
     stopRenewing(); // the commit is itself a call; after it the lease no longer applies
+    long sentUs = ClockOffset.wallMicros();
     return ctx.waitOn(client.send(agent, HttpMethod.POST, incomingPath + "/commit", null, RESUME))
         .handle((reply, error) -> {
           if (error == null && reply.ok()) {
             pointOfNoReturn.run();
-            return reply.json().path("resumedAtMicros").asLong();
+            return onSourceClock(reply.json(), sentUs, ClockOffset.wallMicros());
           }
           String code = error == null ? reply.json().path("error").path("code").asText() : "";
           if (!NOT_COMMITTED.contains(code)) {
@@ -233,6 +234,27 @@ final class PeerDestination implements Destination {
           String why = error != null ? Errors.message(error) : reply.errorMessage();
           throw new PhaseFailure(Phase.COMMIT, "the destination agent's commit failed: " + why);
         });
+  }
+
+  /**
+   * The destination QEMU's RESUME time moved onto this host's clock, so that the switchover gap
+   * (the source QEMU's STOP to it) does not carry the two hosts' clock difference. The peer
+   * stamps the commit's receipt and reply; a peer that does not leaves the time as it came.
+   */
+  private long onSourceClock(JsonNode answer, long sentUs, long answeredUs) {
+    long resumedAt = answer.path("resumedAtMicros").asLong();
+    JsonNode clock = answer.path("clock");
+    if (!clock.path("receivedAtMicros").canConvertToLong() || !clock.path("repliedAtMicros").canConvertToLong()) {
+      return resumedAt;
+    }
+    return ClockOffset.of(sentUs, clock.path("receivedAtMicros").asLong(), clock.path("repliedAtMicros").asLong(),
+            answeredUs)
+        .map(offset -> {
+          ctx.events.step(Phase.COMMIT, "destination-clock",
+              Map.of("offsetUs", offset.offsetUs(), "uncertaintyUs", offset.uncertaintyUs()));
+          return resumedAt - offset.offsetUs();
+        })
+        .orElse(resumedAt);
   }
 
   @Override

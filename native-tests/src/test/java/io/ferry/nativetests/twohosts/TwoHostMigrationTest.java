@@ -119,6 +119,12 @@ class TwoHostMigrationTest {
             Phase.PREFLIGHT, Phase.UNPLUG, Phase.MIGRATE, Phase.REPLUG, Phase.COMMIT, Phase.CLEANUP);
         assertThat(phasesStarted(src)).doesNotContain(Phase.ROLLBACK);
         assertThat(steps(src)).contains("incoming-requested", "incoming-prepared");
+        // Both namespaces share one kernel clock: the estimated offset must be 0 within its bound.
+        MigrationEvent clock = src.stream().filter(e -> "destination-clock".equals(e.detail().get("step")))
+            .findFirst().orElseThrow(() -> new AssertionError("no destination-clock step: " + sourceEvents.text()));
+        long offsetUs = ((Number) clock.detail().get("offsetUs")).longValue();
+        long uncertaintyUs = ((Number) clock.detail().get("uncertaintyUs")).longValue();
+        assertThat(Math.abs(offsetUs)).as(clock.detail().toString()).isLessThanOrEqualTo(uncertaintyUs + 1);
         assertThat(src).anyMatch(e -> e.device().equals(java.util.Optional.of("hostnet1"))
             && "plugged".equals(e.detail().get("step")) && "destination".equals(e.detail().get("side")));
 
