@@ -83,9 +83,4 @@ final class Timeline {
   long elapsedNs() {
     return System.nanoTime() - startedNs;
   }
-
-  static long nowEpochMicros() {
-    java.time.Instant now = java.time.Instant.now();
-    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
-  }
 }
