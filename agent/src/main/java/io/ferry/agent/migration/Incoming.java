@@ -4,7 +4,6 @@ import io.ferry.agent.event.EventSink;
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.event.Side;
-import io.ferry.agent.journal.JournalReplay;
 import io.ferry.agent.journal.JournalStep;
 import io.ferry.agent.journal.MigrationJournal;
 import io.ferry.agent.migration.IncomingException.Kind;
@@ -16,7 +15,6 @@ import io.ferry.qmp.QmpEvent;
 import io.ferry.qmp.QmpEventListener;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The destination's half of a two-host migration, run by the destination host's daemon on behalf
  * of the source's (the peer protocol): prepare (devices, checks, capabilities, {@code
- * migrate-incoming}), then plug, commit or abort. Its events go out under the plan's id with the
+ * migrate-incoming}; {@link IncomingPreparation}), then plug, commit or abort ({@link
+ * IncomingRollback}). Its events go out under the plan's id with the
  * destination QEMU's events, so a subscriber on this host follows it like any migration.
  *
  * <p>One request at a time, except {@link #abort}, which may interrupt a plug (it quits the QEMU
@@ -59,24 +58,22 @@ public final class Incoming {
 
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration RESUME_TIMEOUT = Duration.ofSeconds(30);
-  private static final Duration QUIT_GRACE = Duration.ofSeconds(10);
-  private static final Duration LOAD_SETTLE = Duration.ofSeconds(30);
 
   private final MigrationPlan plan;
   final RunEvents events;
   final RunJournal journal;
   final IncomingHostDevices hostDevices;
-  private final Lease lease;
+  final Lease lease;
   private final boolean recovered;
   volatile QmpClient qmp;
-  private volatile EventSubscription tap;
-  private volatile CompletableFuture<QmpEvent> loaded;
+  volatile EventSubscription tap;
+  volatile CompletableFuture<QmpEvent> loaded;
   volatile Phase phase = Phase.PREFLIGHT;
   private volatile MigrationOutcome outcome;
   /** Completes with {@link #outcome} when it is set. */
   private final CompletableFuture<MigrationOutcome> ended = new CompletableFuture<>();
   private boolean loadReported; // guarded by this
-  private boolean phaseFailed; // guarded by this: the current phase already has its FAILED event
+  boolean phaseFailed; // guarded by this: the current phase already has its FAILED event
   State state = State.PREPARING; // guarded by this
   private String busyWith; // guarded by this
   private CompletableFuture<Map<String, Object>> givenUp; // guarded by this: the abort's answer
@@ -89,57 +86,6 @@ public final class Incoming {
     this.hostDevices = new IncomingHostDevices(devices, events, this.journal);
     this.lease = new Lease(leaseLength, this::leaseExpired);
     this.recovered = recovered;
-  }
-
-  /**
-   * Prepares the destination for the plan: binds the devices that name a {@code host}, checks
-   * the destination QEMU is paused in {@code inmigrate}, sets the capabilities and parameters, and
-   * starts {@code migrate-incoming} on the plan's uri; then the lease starts. On failure, undoes
-   * what it did and fails with an {@link IncomingException}.
-   */
-  CompletableFuture<Incoming> open() {
-    events.phaseStarted(Phase.PREFLIGHT);
-    // The first record carries the plan (and the role): a restarted daemon finds the QEMU and
-    // the devices from it, and tells this incoming migration from the ones it sources.
-    return journal.record(Phase.PREFLIGHT, JournalStep.PHASE_ENTERED,
-            Map.of("plan", JournalReplay.planDetail(plan), "role", JournalReplay.INCOMING_ROLE))
-        .thenCompose(v -> hostDevices.prepare(plan))
-        .thenCompose(v -> QmpClient.connect(plan.destination().qmp())
-            .orTimeout(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
-        .thenCompose(client -> {
-          qmp = client;
-          tap = client.subscribe(new Tap(), 4096);
-          return client.queryStatus();
-        })
-        .thenCompose(status -> {
-          if (!"inmigrate".equals(status.status()) || status.running()) {
-            throw new IncomingException(Kind.CONFLICT, "destination_not_incoming",
-                "the destination QEMU is not paused waiting for an incoming migration (status "
-                    + status.status() + "; start it with -S -incoming defer)");
-          }
-          Map<String, Boolean> capabilities = new LinkedHashMap<>(plan.migration().capabilities());
-          capabilities.put("events", true); // the load's completion is a MIGRATION event
-          return qmp.migrateSetCapabilities(capabilities);
-        })
-        .thenCompose(v -> qmp.migrateSetParameters(plan.migration().parameters()))
-        .thenCompose(v -> journal.record(Phase.PREFLIGHT, JournalStep.MIGRATE_STARTED, Map.of()))
-        .thenCompose(v -> {
-          Duration horizon = plan.timeouts().unplug().plus(plan.timeouts().migration()).plus(LOAD_SETTLE);
-          // Registered before migrate-incoming: the stream may arrive at once.
-          loaded = qmp.awaitEvent(QmpEvents.migrationStatus(Set.of("completed", "failed")), horizon);
-          return qmp.migrateIncoming(plan.uri().toQemuUri());
-        })
-        .thenApply(v -> {
-          events.phaseDetail(Phase.PREFLIGHT, Map.of("uri", plan.uri().toQemuUri(), "prepared", hostDevices.addresses(),
-              "lease", DurationText.format(lease.length())));
-          enter(Phase.MIGRATE);
-          synchronized (this) {
-            state = State.LISTENING;
-          }
-          lease.start();
-          return this;
-        })
-        .exceptionallyCompose(this::undoOpen);
   }
 
   public String id() {
@@ -336,26 +282,7 @@ public final class Incoming {
       lease.stop();
       givenUp = new CompletableFuture<>();
     }
-    enter(Phase.ROLLBACK);
-    Map<String, Object> outcome = Collections.synchronizedMap(new LinkedHashMap<>());
-    outcome.put("id", id());
-    outcome.put("state", as.wireName());
-    CompletableFuture<Map<String, Object>> done = journal.record(Phase.ROLLBACK, JournalStep.QUIT_DESTINATION, Map.of())
-        .exceptionally(error -> null) // a rollback step goes ahead even if its record fails
-        .thenCompose(v -> quitDestination())
-        .thenAccept(where -> outcome.put("destination", where))
-        .thenCompose(v -> releaseDevices())
-        .thenCompose(problems -> {
-          outcome.put("released", hostDevices.addresses());
-          CompletableFuture<Void> finished;
-          if (problems.isEmpty()) {
-            finished = finish(Result.ROLLED_BACK, reason, Map.copyOf(outcome));
-          } else {
-            outcome.put("problems", problems);
-            finished = finish(Result.FAILED, reason + ", but: " + String.join("; ", problems), Map.copyOf(outcome));
-          }
-          return finished.thenApply(v -> Collections.unmodifiableMap(new LinkedHashMap<>(outcome))); // order kept
-        });
+    CompletableFuture<Map<String, Object>> done = IncomingRollback.run(this, as, reason);
     CompletableFuture<Map<String, Object>> answer;
     synchronized (this) {
       answer = givenUp;
@@ -396,41 +323,6 @@ public final class Incoming {
   /** Releases every prepared device; what could not be released is in the list. */
   CompletableFuture<List<String>> releaseDevices() {
     return hostDevices.release(phase);
-  }
-
-  /** Quits the destination QEMU if it is connected: "quit", "still-running" or "gone". */
-  CompletableFuture<String> quitDestination() {
-    QmpClient client = qmp;
-    if (client == null || !client.isOpen()) {
-      return CompletableFuture.completedFuture("gone");
-    }
-    events.step(phase, "quit-destination", Map.of());
-    CompletableFuture<Throwable> gone = client.disconnected();
-    return client.quit()
-        .handle((v, error) -> null)
-        .thenCompose(v -> RunContext.copy(gone).completeOnTimeout(null, QUIT_GRACE.toMillis(), TimeUnit.MILLISECONDS))
-        .thenApply(v -> client.isOpen() ? "still-running" : "quit");
-  }
-
-  private CompletableFuture<Incoming> undoOpen(Throwable error) {
-    Throwable cause = Errors.unwrap(error);
-    String reason = Errors.message(cause);
-    synchronized (this) {
-      events.phaseFailed(Phase.PREFLIGHT, reason);
-      phaseFailed = true;
-      state = State.FAILED;
-    }
-    return releaseDevices().thenCompose(problems -> {
-      Map<String, Object> where = new LinkedHashMap<>();
-      where.put("destination", "untouched");
-      where.put("released", hostDevices.addresses());
-      return finish(problems.isEmpty() ? Result.ROLLED_BACK : Result.FAILED,
-          problems.isEmpty() ? reason : reason + "; " + String.join("; ", problems), where);
-    }).thenApply(v -> {
-      throw cause instanceof IncomingException refused
-          ? refused
-          : new IncomingException(Kind.FAILED, "incoming_failed", "cannot prepare the destination: " + reason);
-    });
   }
 
   /** The stream is loaded (the destination is paused with the guest), or why not. */

@@ -60,7 +60,7 @@ final class IncomingRecovery {
     in.state(Incoming.State.ABORTED);
     Map<String, Object> where = new LinkedHashMap<>();
     String reason = "the destination daemon restarted before the commit: the incoming migration is aborted";
-    return in.quitDestination()
+    return IncomingRollback.quitDestination(in)
         .thenCompose(quit -> {
           where.put("destination", quit);
           return in.releaseDevices();

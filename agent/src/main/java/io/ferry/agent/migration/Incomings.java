@@ -71,7 +71,7 @@ public final class Incomings {
       forgetOldEnded();
     }
     // Outside the lock: its steps may run on this thread, and they publish events.
-    in.open().whenComplete((ok, error) -> {
+    IncomingPreparation.run(in).whenComplete((ok, error) -> {
       if (error == null) {
         opening.complete(ok);
       } else {
