@@ -66,7 +66,7 @@ public final class Incomings {
               "destination " + qmp + " is already taken by incoming migration " + e.incoming().id()));
         }
       }
-      in = new Incoming(plan, devices, events, journal, lease, false, 0);
+      in = new Incoming(plan, devices, events, journal, leaseOf(plan), false, 0);
       byId.put(plan.id(), new Entry(in, opening));
       forgetOldEnded();
     }
@@ -81,6 +81,11 @@ public final class Incomings {
     return opening;
   }
 
+  /** The plan's own lease ({@code timeouts.lease}, bounded by the plan's rules), else this daemon's. */
+  private Duration leaseOf(MigrationPlan plan) {
+    return plan.timeouts().lease().orElse(lease);
+  }
+
   /**
    * Settles the incoming migrations the journal shows unfinished (see {@link IncomingRecovery});
    * each is listed with {@code recovered}. Completes when all of them have ended.
@@ -88,7 +93,8 @@ public final class Incomings {
   public CompletableFuture<Void> recover(List<InFlightIncoming> inFlight) {
     List<CompletableFuture<Void>> settled = new ArrayList<>();
     for (InFlightIncoming journaled : inFlight) {
-      Incoming in = new Incoming(journaled.plan(), devices, events, journal, lease, true, journaled.nextSeq());
+      Incoming in = new Incoming(journaled.plan(), devices, events, journal, leaseOf(journaled.plan()), true,
+          journaled.nextSeq());
       in.state(Incoming.State.RECOVERING);
       synchronized (this) {
         if (byId.containsKey(journaled.id())) {

@@ -30,6 +30,7 @@ public final class MigrationPlanBuilder {
   private Duration unplugTimeout;
   private Duration migrationTimeout;
   private Duration replugTimeout;
+  private Duration lease;
   private final Map<String, Boolean> capabilities = new LinkedHashMap<>();
   private final Map<String, Object> parameters = new LinkedHashMap<>();
 
@@ -101,6 +102,13 @@ public final class MigrationPlanBuilder {
     unplugTimeout = timeouts.unplug();
     migrationTimeout = timeouts.migration();
     replugTimeout = timeouts.replug();
+    lease = timeouts.lease().orElse(null);
+    return this;
+  }
+
+  /** With a peer agent destination: how long it holds the incoming migration without a call. */
+  public MigrationPlanBuilder lease(Duration lease) {
+    this.lease = Objects.requireNonNull(lease, "lease");
     return this;
   }
 
@@ -176,6 +184,9 @@ public final class MigrationPlanBuilder {
     }
     if (replugTimeout != null) {
       timeouts.put("replug", DurationText.format(replugTimeout));
+    }
+    if (lease != null) {
+      timeouts.put("lease", DurationText.format(lease));
     }
     o.set("timeouts", timeouts);
     ObjectNode migration = o.putObject("migration");

@@ -66,6 +66,7 @@ public final class PlanJson {
     o.put("unplug", DurationText.format(t.unplug()));
     o.put("migration", DurationText.format(t.migration()));
     o.put("replug", DurationText.format(t.replug()));
+    t.lease().ifPresent(l -> o.put("lease", DurationText.format(l)));
     return o;
   }
 

@@ -30,7 +30,7 @@ final class PlanReader {
           "migration");
   private static final Set<String> ENDPOINT_FIELDS = Set.of("qmp", "agent");
   private static final Set<String> DEVICE_FIELDS = Set.of("id", "policy", "destination");
-  private static final Set<String> TIMEOUT_FIELDS = Set.of("unplug", "migration", "replug");
+  private static final Set<String> TIMEOUT_FIELDS = Set.of("unplug", "migration", "replug", "lease");
   private static final Set<String> TUNING_FIELDS = Set.of("capabilities", "parameters");
 
   // QAPI enum and member names for migration capabilities and parameters.
@@ -78,6 +78,10 @@ final class PlanReader {
     MigrationTuning tuning = tuning(o, at);
     EndpointChecks.crossChecks(problems, source, destination, uri);
     EndpointChecks.peerChecks(problems, source, destination, uri, mode);
+    if (timeouts != null && timeouts.lease().isPresent() && destination != null && destination.agent().isEmpty()) {
+      problems.add("$.timeouts.lease", "applies only to a peer agent destination (destination.agent):"
+          + " it is how long that agent holds the incoming migration without hearing from the source");
+    }
     problems.throwIfAny();
     return new MigrationPlan(
         id, source, destination, uri, mode, commit, devices, timeouts, tuning);
@@ -242,10 +246,16 @@ final class PlanReader {
     Duration unplug = duration(o, at, "unplug", Timeouts.DEFAULT_UNPLUG);
     Duration migration = duration(o, at, "migration", Timeouts.DEFAULT_MIGRATION);
     Duration replug = duration(o, at, "replug", Timeouts.DEFAULT_REPLUG);
-    if (unplug == null || migration == null || replug == null) {
+    Duration lease = o.has("lease") ? duration(o, at, "lease", null) : null;
+    if (lease != null && (lease.compareTo(Timeouts.MIN_LEASE) < 0 || lease.compareTo(Timeouts.MAX_LEASE) > 0)) {
+      problems.add(JsonPath.field(at, "lease"), "must be between " + DurationText.format(Timeouts.MIN_LEASE)
+          + " and " + DurationText.format(Timeouts.MAX_LEASE) + ", got " + DurationText.format(lease));
       return null;
     }
-    return new Timeouts(unplug, migration, replug);
+    if (unplug == null || migration == null || replug == null || (o.has("lease") && lease == null)) {
+      return null;
+    }
+    return new Timeouts(unplug, migration, replug, java.util.Optional.ofNullable(lease));
   }
 
   private Duration duration(ObjectNode o, String parentPath, String name, Duration fallback) {

@@ -166,7 +166,7 @@ class PlanParserTest {
       "500ms"                        | 500                                | $.timeouts.unplug                | must be a string, not a number
       "1h"                           | "25h"                              | $.timeouts.replug                | longer than the maximum of 24h
       "1h"                           | "86400001ms"                       | $.timeouts.replug                | longer than the maximum of 24h
-      "replug": "1h"                 | "replug": "1h", "cancel": "1s"     | $.timeouts.cancel                | unknown field; allowed here: migration, replug, unplug
+      "replug": "1h"                 | "replug": "1h", "cancel": "1s"     | $.timeouts.cancel                | unknown field; allowed here: lease, migration, replug, unplug
       "events": true                 | "events": false                    | $.migration.capabilities.events  | cannot be false
       "events": true                 | "events": "yes"                    | $.migration.capabilities.events  | must be a boolean, not a string
       "events": true                 | "Events": true                     | $.migration.capabilities.Events  | is not a migration capability name

@@ -17,6 +17,8 @@ import io.ferry.agent.event.EventKind;
 import io.ferry.agent.event.MigrationEvent;
 import io.ferry.agent.journal.MigrationJournal;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.plan.MigrationPlan;
+import io.ferry.agent.plan.PlanParser;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -157,6 +159,28 @@ class IncomingLeaseTest {
     assertThat(((ApiException) renew).code()).isEqualTo("incoming_ended");
     ApiResponse abort = core.handle(new ApiAction.AbortIncoming("in-silent")).get(10, TimeUnit.SECONDS);
     assertThat(json(abort)).containsEntry("state", "expired");
+  }
+
+  @Test
+  void aPlanThatAsksForItsOwnLeaseIsHeldByItNotByTheDaemonsDefault() throws Exception {
+    DaemonCore core = core(Duration.ofHours(1));
+    CompletableFuture<MigrationEvent> result = resultOf("in-own-lease");
+    // As the source sends it: the destination names its agent, and timeouts.lease is the plan's.
+    MigrationPlan plan = PlanParser.parse("""
+        {"id": "in-own-lease", "source": {"qmp": "/run/vm1/src.qmp"},
+         "destination": {"agent": "https://127.0.0.1:7443", "qmp": "%s"},
+         "uri": "tcp:127.0.0.1:%d", "timeouts": {"lease": "3s"},
+         "devices": [{"id": "hostnet1", "destination": {"driver": "vfio-pci", "host": "%s"}}]}
+        """.formatted(qmp(), port, FakeKernelHost.NIC));
+    assertThat(plan.timeouts().lease()).contains(Duration.ofSeconds(3));
+    ApiResponse created = core.handle(new ApiAction.CreateIncoming(plan)).get(30, TimeUnit.SECONDS);
+    assertThat(json(created)).containsEntry("leaseMs", 3_000L);
+
+    MigrationEvent end = result.get(30, TimeUnit.SECONDS);
+    assertThat(end.detail()).containsEntry("result", "ROLLED_BACK");
+    assertThat((String) get(core, "in-own-lease").get("reason")).startsWith("lease expired: no call from the source for 3s");
+    assertThat(host.driver()).as("released").isEqualTo("igb");
+    assertThat(quits(destination)).isTrue();
   }
 
   @Test
