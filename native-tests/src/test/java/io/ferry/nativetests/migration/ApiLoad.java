@@ -29,9 +29,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 
@@ -81,6 +83,7 @@ final class ApiLoad {
   private long startNanos;
   private long loopThreadId = -1;
   private ScheduledFuture<?> pacer;
+  private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
   ApiLoad(Path socket, int rate, int connections, IntFunction<String> pathOfSlot) {
     this.socket = socket;
@@ -154,6 +157,14 @@ final class ApiLoad {
     requests.incrementAndGet();
     idle.add(c);
     dispatch();
+    drainedYet();
+  }
+
+  /** Once stopping, completes {@link #drained} when nothing is owed any more (on the loop). */
+  private void drainedYet() {
+    if (stopping && inFlight == 0 && due.isEmpty()) {
+      drained.complete(null);
+    }
   }
 
   private void error(String what) {
@@ -173,9 +184,11 @@ final class ApiLoad {
       pacer.cancel(false);
       window[0] = System.nanoTime() - startNanos;
     }).sync();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (loop.submit(() -> inFlight + due.size()).get() > 0 && System.nanoTime() < deadline) {
-      TimeUnit.MILLISECONDS.sleep(10); // a test harness draining, not a state machine
+    loop.execute(this::drainedYet);
+    try {
+      drained.get(30, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      // counted below
     }
     int owed = loop.submit(() -> inFlight + due.size()).get();
     for (int i = 0; i < owed; i++) {
@@ -232,6 +245,7 @@ final class ApiLoad {
         inFlight--;
         error(path + " -> connection closed before the answer");
         slot = null;
+        drainedYet();
       }
       if (!stopping) {
         connect(); // keep the pool at its size
