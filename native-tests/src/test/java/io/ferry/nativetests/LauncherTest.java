@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@code ./ferry} launcher's class-data archive: built from {@code packaging/ferry.classlist}
@@ -54,5 +55,13 @@ class LauncherTest {
         "-jar", ROOT.resolve("agent/target/ferry.jar").toString(), "--version");
     assertThat(mapped.exit()).as(mapped.stderr()).isZero();
     assertThat(mapped.stdout()).startsWith("ferry ");
+  }
+
+  @Test
+  void theLauncherFindsItsJarThroughASymlinkAsTheSystemdUnitUsesIt(@TempDir Path bin) throws Exception {
+    Path link = Files.createSymbolicLink(bin.resolve("ferry"), ROOT.resolve("ferry"));
+    Run run = run(link.toString(), "--version");
+    assertThat(run.exit()).as(run.stderr()).isZero();
+    assertThat(run.stdout()).startsWith("ferry ");
   }
 }
