@@ -10,6 +10,7 @@ import io.ferry.agent.daemon.VfioHostDevices;
 import io.ferry.agent.event.EventBus;
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.journal.FileMigrationJournal;
+import io.ferry.agent.journal.JournalStep;
 import io.ferry.agent.journal.JournalReplay;
 import io.ferry.agent.peer.PeerClient;
 import java.util.EnumMap;
@@ -87,6 +88,10 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--journal-slow-phase", paramLabel = "PHASE=DURATION", hidden = true)
   List<String> slowPhases = new ArrayList<>();
 
+  // Test-only, the same for the records of one step (its wire name, e.g. committed) wherever it falls.
+  @Option(names = "--journal-slow-step", paramLabel = "STEP=DURATION", hidden = true)
+  List<String> slowSteps = new ArrayList<>();
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     TlsFiles tls;
@@ -121,7 +126,7 @@ public final class ServeCommand implements Callable<Integer> {
     Path migrationsJournal = stateDir.resolve("migrations.journal");
     FileMigrationJournal migrationJournal;
     try {
-      migrationJournal = FileMigrationJournal.open(migrationsJournal, slowPhases());
+      migrationJournal = FileMigrationJournal.open(migrationsJournal, slowPhases(), slowSteps());
     } catch (IOException e) {
       // Without its journal the daemon could not recover what it starts: it does not start.
       System.err.println("ferry serve: cannot open the migration journal in " + stateDir + " (--state-dir): " + (e instanceof java.nio.file.FileSystemException ? e.toString() : e.getMessage()));
@@ -201,6 +206,22 @@ public final class ServeCommand implements Callable<Integer> {
         out.put(Phase.valueOf(kv[0]), new DurationConverter().convert(kv[1]));
       } catch (Exception e) {
         throw new CommandLine.ParameterException(new CommandLine(this), "--journal-slow-phase " + s + ": " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  private Map<String, Duration> slowSteps() {
+    Map<String, Duration> out = new java.util.HashMap<>();
+    for (String s : slowSteps) {
+      String[] kv = s.split("=", 2);
+      try {
+        if (kv.length != 2 || java.util.Arrays.stream(JournalStep.values()).noneMatch(j -> j.wireName().equals(kv[0]))) {
+          throw new IllegalArgumentException("wants STEP=DURATION with a journal step's name, e.g. committed=60s");
+        }
+        out.put(kv[0], new DurationConverter().convert(kv[1]));
+      } catch (Exception e) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--journal-slow-step " + s + ": " + e.getMessage());
       }
     }
     return out;

@@ -39,14 +39,16 @@ public final class FileMigrationJournal implements MigrationJournal, AutoCloseab
   private final FileChannel channel;
   private final ExecutorService writer;
   private final Map<Phase, Duration> slowPhases;
+  private final Map<String, Duration> slowSteps;
 
   private FileMigrationJournal(Path file, FileChannel lockChannel, List<MigrationEvent> openRecords,
-      FileChannel channel, Map<Phase, Duration> slowPhases) {
+      FileChannel channel, Map<Phase, Duration> slowPhases, Map<String, Duration> slowSteps) {
     this.file = file;
     this.lockChannel = lockChannel;
     this.openRecords = openRecords;
     this.channel = channel;
     this.slowPhases = Map.copyOf(slowPhases);
+    this.slowSteps = Map.copyOf(slowSteps);
     this.writer = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "ferry-journal");
       t.setDaemon(true);
@@ -65,6 +67,16 @@ public final class FileMigrationJournal implements MigrationJournal, AutoCloseab
    * fsync. Crash tests use it to make a millisecond phase last long enough to be killed in.
    */
   public static FileMigrationJournal open(Path file, Map<Phase, Duration> slowPhases) throws IOException {
+    return open(file, slowPhases, Map.of());
+  }
+
+  /**
+   * Like {@link #open(Path, Map)}, and also slow for the records of some steps wherever they fall
+   * ({@code slowSteps}, by the step's wire name, e.g. {@code committed}): a crash test can hold
+   * the daemon right after one action, not only inside a phase.
+   */
+  public static FileMigrationJournal open(Path file, Map<Phase, Duration> slowPhases, Map<String, Duration> slowSteps)
+      throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
@@ -99,7 +111,7 @@ public final class FileMigrationJournal implements MigrationJournal, AutoCloseab
         syncDirectory(parent);
       }
       FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-      return new FileMigrationJournal(file, lockChannel, open, channel, slowPhases);
+      return new FileMigrationJournal(file, lockChannel, open, channel, slowPhases, slowSteps);
     } catch (IOException | RuntimeException e) {
       lockChannel.close();
       throw e;
@@ -119,13 +131,18 @@ public final class FileMigrationJournal implements MigrationJournal, AutoCloseab
   public CompletableFuture<Void> append(MigrationEvent record) {
     byte[] line = (EventJson.toLine(record) + "\n").getBytes(StandardCharsets.UTF_8);
     CompletableFuture<Void> durable = CompletableFuture.runAsync(() -> write(line), writer);
-    Duration slow = slowPhases.get(record.phase());
-    if (slow == null || JournalStep.PHASE_ENTERED.wireName().equals(record.detail().get("step"))) {
+    Object step = record.detail().get("step");
+    Duration slow = slowSteps.get(String.valueOf(step));
+    if (slow == null && !JournalStep.PHASE_ENTERED.wireName().equals(step)) {
+      slow = slowPhases.get(record.phase());
+    }
+    if (slow == null) {
       return durable;
     }
+    Duration delay = slow;
     return durable.thenCompose(v -> {
       CompletableFuture<Void> later = new CompletableFuture<>();
-      CompletableFuture.delayedExecutor(slow.toNanos(), TimeUnit.NANOSECONDS).execute(() -> later.complete(null));
+      CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS).execute(() -> later.complete(null));
       return later;
     });
   }
