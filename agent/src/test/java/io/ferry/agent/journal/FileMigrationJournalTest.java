@@ -150,6 +150,24 @@ class FileMigrationJournalTest {
     assertThat(FileMigrationJournal.records(file)).hasSize(2);
   }
 
+  @Test
+  void aSlowStepDelaysOnlyThatStepsRecordsInAnyPhase() throws Exception {
+    Path file = dir.resolve("migrations.journal");
+    Duration slow = Duration.ofSeconds(2);
+    try (FileMigrationJournal journal = FileMigrationJournal.open(file, Map.of(),
+        Map.of(JournalStep.COMMITTED.wireName(), slow))) {
+      long t0 = System.nanoTime();
+      journal.append(Records.record("m1", 0, Phase.COMMIT, JournalStep.CONT_SENT, null, Map.of())).get(10, TimeUnit.SECONDS);
+      long other = System.nanoTime() - t0;
+      t0 = System.nanoTime();
+      journal.append(Records.record("m1", 1, Phase.COMMIT, JournalStep.COMMITTED, null, Map.of())).get(10, TimeUnit.SECONDS);
+      long committed = System.nanoTime() - t0;
+      assertThat(other).isLessThan(slow.toNanos());
+      assertThat(committed).isGreaterThanOrEqualTo(slow.toNanos());
+    }
+    assertThat(FileMigrationJournal.records(file)).hasSize(2);
+  }
+
   private static List<String> readLines(Path file) {
     try {
       return Files.readAllLines(file, StandardCharsets.UTF_8);
