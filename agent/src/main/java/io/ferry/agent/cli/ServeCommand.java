@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -197,31 +198,31 @@ public final class ServeCommand implements Callable<Integer> {
 
   private Map<Phase, Duration> slowPhases() {
     Map<Phase, Duration> out = new EnumMap<>(Phase.class);
-    for (String s : slowPhases) {
-      String[] kv = s.split("=", 2);
-      if (kv.length != 2) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "--journal-slow-phase wants PHASE=DURATION, got " + s);
-      }
-      try {
-        out.put(Phase.valueOf(kv[0]), new DurationConverter().convert(kv[1]));
-      } catch (Exception e) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "--journal-slow-phase " + s + ": " + e.getMessage());
-      }
-    }
+    keyedDurations("--journal-slow-phase", slowPhases, Phase::valueOf).forEach(out::put);
     return out;
   }
 
   private Map<String, Duration> slowSteps() {
-    Map<String, Duration> out = new java.util.HashMap<>();
-    for (String s : slowSteps) {
+    return keyedDurations("--journal-slow-step", slowSteps, step -> {
+      if (java.util.Arrays.stream(JournalStep.values()).noneMatch(j -> j.wireName().equals(step))) {
+        throw new IllegalArgumentException("not a journal step's name (e.g. committed): " + step);
+      }
+      return step;
+    });
+  }
+
+  /** {@code KEY=DURATION} values of a test-only option; a bad one is a usage error naming it. */
+  private <K> Map<K, Duration> keyedDurations(String option, List<String> values, Function<String, K> key) {
+    Map<K, Duration> out = new java.util.LinkedHashMap<>();
+    for (String s : values) {
       String[] kv = s.split("=", 2);
+      if (kv.length != 2) {
+        throw new CommandLine.ParameterException(new CommandLine(this), option + " wants KEY=DURATION, got " + s);
+      }
       try {
-        if (kv.length != 2 || java.util.Arrays.stream(JournalStep.values()).noneMatch(j -> j.wireName().equals(kv[0]))) {
-          throw new IllegalArgumentException("wants STEP=DURATION with a journal step's name, e.g. committed=60s");
-        }
-        out.put(kv[0], new DurationConverter().convert(kv[1]));
+        out.put(key.apply(kv[0]), new DurationConverter().convert(kv[1]));
       } catch (Exception e) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "--journal-slow-step " + s + ": " + e.getMessage());
+        throw new CommandLine.ParameterException(new CommandLine(this), option + " " + s + ": " + e.getMessage());
       }
     }
     return out;

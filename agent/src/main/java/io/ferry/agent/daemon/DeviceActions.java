@@ -52,14 +52,14 @@ final class DeviceActions {
   CompletableFuture<ApiResponse> list() {
     synchronized (this) {
       long now = nanoClock.getAsLong();
+      long changes = vfio.bindingChanges();
       Scan last = lastScan;
       if (last != null
-          && last.bindingChanges() == vfio.bindingChanges()
+          && last.bindingChanges() == changes
           && now - last.startedNanos() < LIST_MAX_AGE.toNanos()
           && !last.answer().isCompletedExceptionally()) {
         return last.answer();
       }
-      long changes = vfio.bindingChanges();
       CompletableFuture<ApiResponse> answer = CompletableFuture.supplyAsync(this::scan, blocking);
       lastScan = new Scan(answer, now, changes);
       return answer;

@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.agent.bench.LibvirtBaseline;
-import io.ferry.agent.cli.FerryMain;
+import io.ferry.nativetests.InProcessCli;
+import io.ferry.nativetests.InProcessCli.Run;
 import io.ferry.nativetests.Prerequisites;
 import io.ferry.nativetests.lab.LabGuest;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Issue 7's libvirt baseline against a real libvirtd: {@code ferry bench migration --baseline
@@ -33,16 +31,8 @@ class BenchLibvirtCliTest {
   @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   Path dir;
 
-  private record Run(int exitCode, String stdout, String stderr) {}
-
   private static Run ferry(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = FerryMain.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Run(code, out.toString(), err.toString());
+    return InProcessCli.run(args);
   }
 
   private static String domains() throws Exception {

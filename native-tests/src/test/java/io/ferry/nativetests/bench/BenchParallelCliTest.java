@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.agent.cli.FerryMain;
+import io.ferry.nativetests.InProcessCli;
 import io.ferry.nativetests.lab.LabGuest;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import java.io.PrintWriter;
@@ -36,15 +37,10 @@ class BenchParallelCliTest {
   void twoGuestsMigrateAtOnceEachRunAndEveryMigrationIsARowWithTheAgentsRss() throws Exception {
     LabGuest.image(); // the guest build (cached) and the prerequisites
     Path out = dir.resolve("out");
-    StringWriter stdout = new StringWriter();
-    StringWriter stderr = new StringWriter();
-    CommandLine cli = FerryMain.commandLine();
-    cli.setOut(new PrintWriter(stdout, true));
-    cli.setErr(new PrintWriter(stderr, true));
-    int code = cli.execute("bench", "migration", "--parallel", "2", "--runs", "2", "--out", out.toString(),
-        "--work-dir", dir.resolve("work").toString());
-    assertThat(code).as(stdout + "" + stderr).isZero();
-    assertThat(stdout.toString())
+    InProcessCli.Run run = InProcessCli.run("bench", "migration", "--parallel", "2", "--runs", "2",
+        "--out", out.toString(), "--work-dir", dir.resolve("work").toString());
+    assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
+    assertThat(run.stdout())
         .contains("2 runs of 2 parallel migrations")
         .contains("run   1 slot  1  SUCCEEDED", "run   1 slot  2  SUCCEEDED", "run   2 slot  2  SUCCEEDED")
         .contains("| ferry overhead", "2 migration(s) at once, 4 in all: ferry overhead per migration median")
