@@ -8,7 +8,6 @@ import io.ferry.agent.migration.HostDevices;
 import io.ferry.agent.migration.Incoming;
 import io.ferry.agent.migration.Incomings;
 import io.ferry.agent.migration.Migration;
-import io.ferry.agent.migration.MigrationOutcome;
 import io.ferry.agent.migration.MigrationRefusedException;
 import io.ferry.agent.migration.Migrator;
 import io.ferry.agent.peer.PeerClient;
@@ -44,6 +43,7 @@ public final class DaemonCore {
   private final Object lock = new Object();
   // Guarded by lock; insertion order = start order.
   private final LinkedHashMap<String, Migration> migrations = new LinkedHashMap<>();
+  private final MigrationViews views = new MigrationViews();
   private boolean draining;
 
   /**
@@ -216,21 +216,23 @@ public final class DaemonCore {
   private void forgetOldFinished() {
     int excess = migrations.size() - RETAINED_FINISHED;
     for (Iterator<Migration> it = migrations.values().iterator(); it.hasNext() && excess > 0; ) {
-      if (it.next().outcome().isDone()) {
+      Migration m = it.next();
+      if (m.outcome().isDone()) {
         it.remove();
+        views.forget(m);
         excess--;
       }
     }
   }
 
   /** An outgoing migration by that id, else an incoming one (a daemon is rarely both for one id). */
-  private Map<String, Object> viewOf(String id) {
+  private Object viewOf(String id) {
     Migration m;
     synchronized (lock) {
       m = migrations.get(id);
     }
     if (m != null) {
-      return view(m);
+      return views.of(m);
     }
     return incomings.get(id).map(IncomingView::of)
         .orElseThrow(() -> new ApiException(404, "unknown_migration", "no migration with id " + id));
@@ -252,43 +254,19 @@ public final class DaemonCore {
       throw new ApiException(409, "already_finished", "migration " + id + " has already ended");
     }
     m.cancel();
-    return ApiResponse.json(202, view(m));
+    return ApiResponse.json(202, MigrationViews.view(m));
   }
 
   /** The migrations this host sources, in start order, then those it receives. */
-  private List<Map<String, Object>> list() {
+  private List<Object> list() {
     List<Migration> all;
     synchronized (lock) {
       all = new ArrayList<>(migrations.values());
     }
-    List<Map<String, Object>> out = new ArrayList<>(all.stream().map(DaemonCore::view).toList());
+    List<Object> out = new ArrayList<>(all.size());
+    all.forEach(m -> out.add(views.of(m)));
     for (Incoming in : incomings.all()) {
       out.add(IncomingView.of(in));
-    }
-    return out;
-  }
-
-  /** The JSON of one migration: {@code id, role, state, phase, result, reason, figures}. */
-  static Map<String, Object> view(Migration m) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("id", m.id());
-    out.put("role", "outgoing");
-    MigrationOutcome o = m.ended();
-    out.put("state", o == null ? "running" : "finished");
-    out.put("phase", o == null ? m.phase().name() : "DONE");
-    out.put("source", m.plan().source().qmp().toString());
-    m.plan().destination().agent().ifPresent(agent -> out.put("destinationAgent", agent.toString()));
-    if (m.recovered()) {
-      out.put("recovered", true);
-    }
-    if (o != null) {
-      out.put("result", o.result().name());
-      if (o.reason() != null) {
-        out.put("reason", o.reason());
-      }
-      if (o.figures() != null) {
-        out.put("figures", o.figures().toDetail());
-      }
     }
     return out;
   }

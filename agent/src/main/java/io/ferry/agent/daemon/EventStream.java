@@ -3,7 +3,7 @@ package io.ferry.agent.daemon;
 import io.ferry.agent.daemon.ApiAction.StreamFormat;
 import io.ferry.agent.event.EventJson;
 import io.ferry.agent.event.MigrationEvent;
-import io.ferry.agent.event.EventSink;
+import io.ferry.agent.event.PacedSink;
 import io.ferry.agent.event.SubscriberDroppedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -11,35 +11,41 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes one subscriber's events to its HTTP response as chunks, NDJSON or Server-Sent Events.
- * Runs on the bus's delivery threads (never a Netty event loop), so it may wait: once more than
- * the channel's high-water mark is unsent, it waits for the client to take what was sent. A
- * client that reads, only more slowly than events come (a late subscriber taking the history), is
- * paced that way; one that takes nothing for {@link #STALL_LIMIT} makes it throw, so the bus drops
- * it (with a final notice to the client) instead of buffering without bound. The publisher never
- * waits either way: each subscriber has its own queue on the bus.
+ * The bus delivers to it on the connection's own event loop (a {@link PacedSink}), so a hundred
+ * subscribers cost no thread hand-offs, and a run of events goes out in one flush. It never
+ * blocks: once more than the channel's high-water mark is unsent it tells the bus to wait until
+ * the client has taken it down to the low-water mark. A client that reads, only more slowly than
+ * events come (a late subscriber taking the history), is paced that way; one that does not get
+ * there within {@link #STALL_LIMIT} is given up on, so the bus drops it (with a final notice to
+ * the client) instead of buffering without bound. The publisher never waits either way: each
+ * subscriber has its own queue on the bus.
  */
-final class EventStream implements EventSink {
+final class EventStream implements PacedSink {
+  private static final CompletableFuture<Void> READY = CompletableFuture.completedFuture(null);
+  /** Every stream frames the same event objects: each is encoded once, not once per stream. */
+  private static final EventFrames FRAMES = new EventFrames();
+
   private final Channel channel;
   private final StreamFormat format;
+  // Both confined to the event loop, where the bus calls every method of a paced sink.
+  /** Bytes written to the channel and not yet taken by the socket. */
+  private long unsent;
   /**
-   * Bytes handed to the loop and not yet written to the socket. The channel's own writability
-   * cannot be the test: chunks wait in the loop's task queue before they reach its outbound
-   * buffer, so on a busy loop a non-reading client would be sent everything, held in that queue.
+   * While the bus waits for the client to read: completes at the low-water mark, or fails (and
+   * stays failed) when the client stalls or goes away.
    */
-  private final AtomicLong unsent = new AtomicLong();
-  /** Completes once everything handed to the loop so far has reached the socket. */
-  private volatile CompletableFuture<Void> allWritten = CompletableFuture.completedFuture(null);
+  private CompletableFuture<Void> drained;
 
   static final Duration STALL_LIMIT = Duration.ofSeconds(2);
   /** How long a dropped client has to read its backlog and the notice before it is cut off. */
@@ -50,14 +56,9 @@ final class EventStream implements EventSink {
     this.format = format;
   }
 
-  /** One event, framed. */
-  static String frame(StreamFormat format, MigrationEvent e) {
-    String json = EventJson.toLine(e);
-    return switch (format) {
-      case NDJSON -> json + "\n";
-      case SSE -> "id: " + e.migration() + "/" + e.seq() + "\nevent: " + e.kind().wireName()
-          + "\ndata: " + json + "\n\n";
-    };
+  @Override
+  public Executor executor() {
+    return channel.eventLoop();
   }
 
   @Override
@@ -65,24 +66,46 @@ final class EventStream implements EventSink {
     if (!channel.isActive()) {
       throw new IllegalStateException("client went away");
     }
-    if (unsent.get() > channel.config().getWriteBufferHighWaterMark()) {
-      awaitDrained();
-    }
-    write(frame(format, event));
+    write(FRAMES.frame(format, event));
   }
 
-  private void awaitDrained() {
-    try {
-      allWritten.get(STALL_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException(
-          "client reads too slowly: it took nothing of its last " + unsent.get() / 1024 + " KiB in "
-              + STALL_LIMIT.toSeconds() + " s");
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("client went away", e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while the client read", e);
+  @Override
+  public void flush() {
+    channel.flush();
+  }
+
+  @Override
+  public CompletableFuture<Void> ready() {
+    if (drained != null) {
+      return drained;
+    }
+    if (unsent <= channel.config().getWriteBufferHighWaterMark()) {
+      return READY;
+    }
+    CompletableFuture<Void> wait = new CompletableFuture<>();
+    drained = wait;
+    long stuck = unsent;
+    ScheduledFuture<?> stall = channel.eventLoop().schedule(() -> {
+      if (drained == wait) { // a failed wait stays: the stream is given up
+        wait.completeExceptionally(new IllegalStateException("client reads too slowly: " + stuck / 1024
+            + " KiB were waiting for it and it did not take them within " + STALL_LIMIT.toSeconds() + " s"));
+      }
+    }, STALL_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+    wait.whenComplete((ok, failed) -> stall.cancel(false));
+    return wait;
+  }
+
+  private void written(int size, Future<? super Void> done) {
+    unsent -= size;
+    CompletableFuture<Void> wait = drained;
+    if (wait == null || wait.isDone()) {
+      return;
+    }
+    if (!done.isSuccess()) {
+      wait.completeExceptionally(new IllegalStateException("client went away", done.cause()));
+    } else if (unsent <= channel.config().getWriteBufferLowWaterMark()) {
+      drained = null;
+      wait.complete(null);
     }
   }
 
@@ -96,7 +119,8 @@ final class EventStream implements EventSink {
     } catch (Exception e) {
       json = "{\"error\":{\"code\":\"subscriber_dropped\",\"message\":\"dropped\"}}";
     }
-    write(format == StreamFormat.SSE ? "event: dropped\ndata: " + json + "\n\n" : json + "\n");
+    String notice = format == StreamFormat.SSE ? "event: dropped\ndata: " + json + "\n\n" : json + "\n";
+    onLoop(() -> write(Unpooled.copiedBuffer(notice, StandardCharsets.UTF_8)));
     end();
     // The notice waits behind what the client has not read; one that never reads again would hold
     // the connection and that buffer forever.
@@ -108,24 +132,15 @@ final class EventStream implements EventSink {
     onLoop(() -> channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE));
   }
 
-  private void write(String text) {
-    ByteBuf bytes = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
-    int size = bytes.readableBytes();
-    unsent.addAndGet(size);
-    CompletableFuture<Void> written = new CompletableFuture<>();
-    allWritten = written; // writes complete in order: the last one done means all are
-    onLoop(() -> channel.writeAndFlush(new DefaultHttpContent(bytes)).addListener(done -> {
-      unsent.addAndGet(-size);
-      if (done.isSuccess()) {
-        written.complete(null);
-      } else {
-        written.completeExceptionally(done.cause());
-      }
-    }));
+  /** Writes a frame without flushing; on the loop. */
+  private void write(ByteBuf frame) {
+    int size = frame.readableBytes();
+    unsent += size;
+    channel.write(new DefaultHttpContent(frame)).addListener(done -> written(size, done));
   }
 
-  // Every write goes through the loop's task queue, whichever thread asks: a write made directly
-  // on the loop (end() can be called there) would otherwise overtake chunks still queued.
+  // end() and dropped() may be called off the loop (the bus's close, a subscription's end): going
+  // through the loop's task queue keeps them behind every frame already written.
   private void onLoop(Runnable write) {
     channel.eventLoop().execute(write);
   }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,7 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Publishing never blocks and never waits for a subscriber: it appends to the history and
  * offers the event to each subscriber's own bounded queue, which is drained on the delivery
- * executor, one task at a time per subscriber, in publication order. A subscriber whose queue is
+ * executor, one task at a time per subscriber, in publication order; a {@link PacedSink}'s queue
+ * is drained on the sink's own executor instead, and waits while the sink is not ready rather
+ * than blocking a thread. A subscriber whose queue is
  * full is dropped, not waited for: it still gets the events already queued (a gap-free prefix),
  * then {@link EventSink#dropped}, and its {@link Subscription#done()} fails with {@link
  * SubscriberDroppedException}; the drop is also logged. A sink that throws is dropped the same way.
@@ -60,8 +63,8 @@ public final class EventBus implements EventSink, AutoCloseable {
    * @param queueCapacity default number of events a subscriber may fall behind by before it is
    *     dropped (history replayed at subscription comes on top)
    * @param retainedMigrations how many migrations' histories to keep
-   * @param delivery where sinks run; {@code null} for the bus's own cached pool of daemon threads.
-   *     Sinks may block (writing to a socket), so this must not be a Netty event loop, nor an
+   * @param delivery where sinks other than {@link PacedSink}s run; {@code null} for the bus's own
+   *     cached pool of daemon threads. Sinks may block (writing to a socket), so this must not be a Netty event loop, nor an
    *     executor that runs tasks on the calling thread (that would run sinks on the publisher).
    */
   public EventBus(int queueCapacity, int retainedMigrations, Executor delivery) {
@@ -210,6 +213,8 @@ public final class EventBus implements EventSink, AutoCloseable {
   private final class Subscriber implements Subscription {
     private final String filter;
     private final EventSink sink;
+    private final PacedSink paced; // the sink, when it is paced; else null
+    private final Executor executor; // where drains run
     private final int capacity;
     private final ArrayDeque<MigrationEvent> queue = new ArrayDeque<>(); // guarded by itself
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -222,6 +227,8 @@ public final class EventBus implements EventSink, AutoCloseable {
     Subscriber(String filter, EventSink sink, int capacity) {
       this.filter = filter;
       this.sink = sink;
+      this.paced = sink instanceof PacedSink p ? p : null;
+      this.executor = paced != null ? paced.executor() : delivery;
       this.capacity = capacity;
     }
 
@@ -249,40 +256,59 @@ public final class EventBus implements EventSink, AutoCloseable {
 
     void schedule() {
       if (scheduled.compareAndSet(false, true)) {
-        try {
-          delivery.execute(this::drain);
-        } catch (RejectedExecutionException e) {
-          // The bus is closing; close() terminates this subscriber.
-          scheduled.set(false);
-        }
+        run();
+      }
+    }
+
+    /** Starts a drain; the caller holds {@code scheduled}. */
+    private void run() {
+      try {
+        executor.execute(this::drain);
+      } catch (RejectedExecutionException e) {
+        // The bus or the sink's loop is closing; close() terminates this subscriber.
+        scheduled.set(false);
       }
     }
 
     private void drain() {
-      for (int i = 0; i < BATCH; i++) {
-        if (terminated.get()) {
-          return;
-        }
-        MigrationEvent e;
-        synchronized (queue) {
-          e = queue.pollFirst();
-        }
-        if (e == null) {
-          break;
-        }
-        try {
-          sink.accept(e);
-        } catch (RuntimeException ex) {
-          sinkFailed(e, ex);
-          return;
-        }
-        if (filter != null && e.kind() == EventKind.RESULT) {
-          // A one-migration subscription ends with that migration's last event.
-          remove(this);
-          if (terminated.compareAndSet(false, true)) {
-            done.complete(null);
+      int delivered = 0;
+      try {
+        for (int i = 0; i < BATCH; i++) {
+          if (terminated.get()) {
+            return;
           }
-          return;
+          MigrationEvent e;
+          synchronized (queue) {
+            e = queue.peekFirst(); // only this drain takes from the queue
+          }
+          if (e == null) {
+            break;
+          }
+          if (paced != null && !ready(e)) {
+            return; // resumed by the sink's readiness, still holding `scheduled`
+          }
+          synchronized (queue) {
+            queue.pollFirst();
+          }
+          try {
+            sink.accept(e);
+            delivered++;
+          } catch (RuntimeException ex) {
+            sinkFailed(e, ex);
+            return;
+          }
+          if (filter != null && e.kind() == EventKind.RESULT) {
+            // A one-migration subscription ends with that migration's last event.
+            remove(this);
+            if (terminated.compareAndSet(false, true)) {
+              done.complete(null);
+            }
+            return;
+          }
+        }
+      } finally {
+        if (paced != null && delivered > 0) {
+          paced.flush();
         }
       }
       scheduled.set(false);
@@ -297,12 +323,31 @@ public final class EventBus implements EventSink, AutoCloseable {
       }
     }
 
-    private void sinkFailed(MigrationEvent e, RuntimeException ex) {
+    /**
+     * True if the paced sink takes {@code next} now; otherwise the drain stops here and this
+     * arranges its resumption (or the sink's drop, if it gave up on its reader).
+     */
+    private boolean ready(MigrationEvent next) {
+      CompletableFuture<Void> ready = paced.ready();
+      if (!ready.isDone()) {
+        // flush() runs as the drain returns, so what the sink waits on does go out.
+        ready.whenComplete((ok, failed) -> run());
+        return false;
+      }
+      if (ready.isCompletedExceptionally()) {
+        sinkFailed(next, ready.handle((ok, failed) -> failed).join());
+        return false;
+      }
+      return true;
+    }
+
+    private void sinkFailed(MigrationEvent e, Throwable ex) {
       remove(this);
+      Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
       terminate(new SubscriberDroppedException(
           "event subscriber " + sink + " dropped: it failed on seq " + e.seq() + " of migration "
-              + e.migration() + ": " + ex,
-          e.migration(), e.seq(), ex));
+              + e.migration() + ": " + cause,
+          e.migration(), e.seq(), cause));
     }
 
     private void terminate(SubscriberDroppedException why) {

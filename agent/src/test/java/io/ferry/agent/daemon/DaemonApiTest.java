@@ -165,6 +165,9 @@ class DaemonApiTest {
     JsonNode all = json(curl.get("/v1/migrations"));
     assertThat(all).hasSize(1);
     assertThat(all.get(0).get("id").asText()).isEqualTo("m-valid");
+    // A finished view is encoded once and served from then on: the same in the list, and again.
+    assertThat(all.get(0)).isEqualTo(one);
+    assertThat(json(curl.get("/v1/migrations/m-valid"))).isEqualTo(one);
     assertError(curl.run(List.of(), "/v1/migrations/m-valid/cancel", "-X", "POST"), 409, "already_finished");
     assertThat(curl.get("/metrics").body()).contains("ferry_migrations_total{result=\"" + one.get("result").asText() + "\"} 1");
   }

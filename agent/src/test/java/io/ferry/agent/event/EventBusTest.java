@@ -167,6 +167,135 @@ class EventBusTest {
     assertThat(broken.dropped.get().firstMissedSeq()).isEqualTo(3);
   }
 
+  /**
+   * A paced sink on its own single thread: records which thread delivered, counts flushes, and is
+   * ready or not as the test says.
+   */
+  static final class PacedRecorder extends Recorder implements PacedSink {
+    final java.util.concurrent.ExecutorService loop = java.util.concurrent.Executors.newSingleThreadExecutor(
+        r -> new Thread(r, "paced-loop"));
+    final List<String> threads = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    final AtomicInteger flushes = new AtomicInteger();
+    final AtomicInteger eventsAtFlush = new AtomicInteger();
+    volatile java.util.concurrent.CompletableFuture<Void> ready = java.util.concurrent.CompletableFuture.completedFuture(null);
+
+    @Override
+    public java.util.concurrent.Executor executor() {
+      return loop;
+    }
+
+    @Override
+    public void accept(MigrationEvent event) {
+      threads.add(Thread.currentThread().getName());
+      super.accept(event);
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> ready() {
+      return ready;
+    }
+
+    @Override
+    public void flush() {
+      flushes.incrementAndGet();
+      eventsAtFlush.set(events.size());
+    }
+  }
+
+  @Test
+  void aPacedSinkGetsItsEventsOnItsOwnExecutorAndOneFlushPerRun() throws Exception {
+    PacedRecorder paced = new PacedRecorder();
+    try {
+      // Hold the sink's thread so that ten events queue up, then let it go: one run, one flush.
+      CountDownLatch hold = new CountDownLatch(1);
+      paced.loop.execute(() -> {
+        try {
+          hold.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      Subscription sub = bus.subscribe("m1", false, paced);
+      MigrationEvents m1 = new MigrationEvents("m1", bus);
+      for (int i = 0; i < 9; i++) {
+        m1.phaseStarted(Phase.PREFLIGHT);
+      }
+      m1.result(Result.SUCCEEDED, null, MigrationFigures.none());
+      hold.countDown();
+
+      await(sub);
+      assertThat(paced.seqs()).isEqualTo(range(0, 10));
+      assertThat(paced.threads).containsOnly("paced-loop");
+      assertThat(paced.flushes.get()).as("one flush for the run of ten").isEqualTo(1);
+      assertThat(paced.eventsAtFlush.get()).as("flushed after the run").isEqualTo(10);
+    } finally {
+      paced.loop.shutdownNow();
+    }
+  }
+
+  @Test
+  void aPacedSinkThatIsNotReadyGetsNothingMoreUntilItIsThenEverythingInOrder() throws Exception {
+    PacedRecorder paced = new PacedRecorder();
+    try {
+      Subscription sub = bus.subscribe("m1", false, paced);
+      MigrationEvents m1 = new MigrationEvents("m1", bus);
+      m1.phaseStarted(Phase.PREFLIGHT);
+      assertTimeoutPreemptively(HANG_GUARD, () -> {
+        while (paced.flushes.get() < 1) {
+          Thread.sleep(1);
+        }
+      });
+      var notYet = new java.util.concurrent.CompletableFuture<Void>();
+      paced.ready = notYet;
+      for (int i = 0; i < 4; i++) {
+        m1.phaseStarted(Phase.UNPLUG);
+      }
+      m1.result(Result.SUCCEEDED, null, MigrationFigures.none());
+      // Publishing did not wait, and the sink got nothing while not ready; what it had was flushed.
+      paced.loop.submit(() -> { }).get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
+      assertThat(paced.seqs()).isEqualTo(range(0, 1));
+      assertThat(sub.done()).isNotDone();
+
+      paced.ready = java.util.concurrent.CompletableFuture.completedFuture(null);
+      notYet.complete(null);
+      await(sub);
+      assertThat(paced.seqs()).isEqualTo(range(0, 6));
+      assertThat(paced.threads).containsOnly("paced-loop");
+    } finally {
+      paced.loop.shutdownNow();
+    }
+  }
+
+  @Test
+  void aPacedSinkThatGivesUpOnItsReaderIsDroppedAtTheFirstEventItDidNotTake() throws Exception {
+    PacedRecorder paced = new PacedRecorder();
+    try {
+      Subscription sub = bus.subscribe("m1", false, paced);
+      MigrationEvents m1 = new MigrationEvents("m1", bus);
+      m1.phaseStarted(Phase.PREFLIGHT);
+      m1.phaseStarted(Phase.UNPLUG);
+      assertTimeoutPreemptively(HANG_GUARD, () -> {
+        while (paced.events.size() < 2) {
+          Thread.sleep(1);
+        }
+      });
+      var stalled = new java.util.concurrent.CompletableFuture<Void>();
+      paced.ready = stalled;
+      m1.phaseStarted(Phase.MIGRATE);
+      m1.phaseStarted(Phase.REPLUG);
+      stalled.completeExceptionally(new IllegalStateException("client reads too slowly"));
+
+      assertThatThrownBy(() -> await(sub)).cause()
+          .isInstanceOf(SubscriberDroppedException.class)
+          .hasMessageContaining("failed on seq 2")
+          .hasRootCauseMessage("client reads too slowly");
+      assertThat(paced.seqs()).isEqualTo(range(0, 2));
+      assertThat(paced.dropped.get().firstMissedSeq()).isEqualTo(2);
+    } finally {
+      paced.loop.shutdownNow();
+    }
+  }
+
   @Test
   void aLateSubscriberGetsTheHistoryFromSeqZeroThenLiveEvents() throws Exception {
     MigrationEvents m1 = new MigrationEvents("m1", bus);

@@ -47,6 +47,7 @@ final class EventFollowers implements AutoCloseable {
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("event-followers", true), EpollIoHandler.newFactory());
   private final AtomicLong linesCounted = new AtomicLong();
+  private final List<Follower> followers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final AtomicInteger errors = new AtomicInteger();
   private final ConcurrentLinkedQueue<String> firstErrors = new ConcurrentLinkedQueue<>();
   private final CountDownLatch ended;
@@ -74,6 +75,11 @@ final class EventFollowers implements AutoCloseable {
     for (ChannelFuture f : connected) {
       f.sync();
     }
+  }
+
+  /** The fewest lines any subscriber has read so far (every line, counted or not). */
+  long fewestLinesRead() {
+    return followers.size() < count ? 0 : followers.stream().mapToLong(f -> f.lines.get()).min().orElse(0);
   }
 
   long counted() {
@@ -106,7 +112,12 @@ final class EventFollowers implements AutoCloseable {
 
   private final class Follower extends SimpleChannelInboundHandler<HttpObject> {
     private final StringBuilder partial = new StringBuilder();
+    private final AtomicLong lines = new AtomicLong();
     private boolean done;
+
+    Follower() {
+      followers.add(this);
+    }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
@@ -133,6 +144,7 @@ final class EventFollowers implements AutoCloseable {
     }
 
     private void line(String line) {
+      lines.incrementAndGet();
       if (line.contains("subscriber_dropped")) {
         error("dropped: " + line);
       } else if (counted.test(line)) {
