@@ -14,12 +14,15 @@ import jnr.unixsocket.UnixSocketAddress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code ferry serve} as its own process under a fake systemd: READY=1, serving, SIGTERM, STOPPING=1. */
+/**
+ * {@code ferry serve} as its own process under a fake systemd: READY=1, serving, SIGTERM,
+ * STOPPING=1, and an event stream ended properly by the stop.
+ */
 class ServeCommandTest {
   @TempDir Path dir;
 
   @Test
-  void serveNotifiesReadyServesAndStopsOnSigterm() throws Exception {
+  void serveNotifiesReadyServesAndStopsOnSigtermEndingEventStreams() throws Exception {
     Path notify = dir.resolve("notify");
     Path socket = dir.resolve("run/ferry.sock");
     try (UnixDatagramChannel systemd = UnixDatagramChannel.open()) {
@@ -34,12 +37,22 @@ class ServeCommandTest {
       Process daemon = pb.start();
       try {
         assertThat(receive(systemd)).isEqualTo("READY=1");
-        Curl.Reply health = new Curl(socket).get("/healthz");
+        Curl curl = new Curl(socket);
+        Curl.Reply health = curl.get("/healthz");
         assertThat(health.status()).isEqualTo(200);
+        Process follower = curl.stream("/v1/events");
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!curl.get("/metrics").body().contains("ferry_event_subscribers 1")) {
+          assertThat(System.nanoTime()).as("subscribed within 60 s").isLessThan(giveUp);
+          Thread.sleep(50);
+        }
 
         daemon.destroy(); // SIGTERM
         assertThat(receive(systemd)).isEqualTo("STOPPING=1");
         assertThat(daemon.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        // The stream ended with its terminating chunk, not cut: curl exits 0, not 18 (partial file).
+        assertThat(follower.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(follower.exitValue()).as("curl's exit code for the event stream").isZero();
         assertThat(Files.exists(socket)).as("socket removed on exit").isFalse();
         assertThat(Files.readString(dir.resolve("serve.log"))).contains("stopping");
       } finally {

@@ -27,14 +27,15 @@ import org.junit.jupiter.api.io.TempDir;
  * The issue's load check, bounded and loopback only: a {@code ferry serve} process, warmed up by N
  * lab migrations under the API load; then N migrations at once through it with no other traffic;
  * then N fresh ones while 1,000 API reads per second (open loop, {@link ApiLoad}) and 100 event
- * subscribers ({@link EventFollowers}) hit the daemon. Asserted: every migration succeeds, no
- * request fails, the paced rate is kept, every subscriber sees every result and its stream ends
- * properly when the daemon stops. Measured and reported (target/ferry-load-report.txt), not
- * asserted: the rate while the migrations ran, latency, each migration's slowdown against its
- * unloaded twin (the issue's bar: 20%, not met on the 2-core development machine: README, Load),
- * the daemon's and the generator's CPU, the daemon's RSS. Sizes: -Dferry.load.seconds (15; the
- * README figures use 60), -Dferry.load.migrations (1; the issue's check is 4), -Dferry.load.rate
- * (1000), -Dferry.load.subscribers (100), -Dferry.load.connections (32).
+ * subscribers ({@link EventFollowers}) hit the daemon; then, the load and the subscribers gone, N
+ * unloaded ones again. Asserted: every migration succeeds, no request fails, the paced rate is
+ * kept, every subscriber sees every result and none is dropped or broken. Measured and reported
+ * (target/ferry-load-report.txt), not asserted: the rate while the migrations ran, latency, each
+ * loaded migration's slowdown against the mean of its two unloaded twins (the issue's bar: 20%;
+ * README, Load), the daemon's and the generator's CPU, the daemon's RSS. Sizes:
+ * -Dferry.load.seconds (15; the README figures use 60), -Dferry.load.migrations (1; the issue's
+ * check is 4), -Dferry.load.rate (1000), -Dferry.load.subscribers (100),
+ * -Dferry.load.connections (32).
  */
 @ExtendWith(NoLeftoverQemu.class)
 class DaemonLoadTest {
@@ -68,8 +69,11 @@ class DaemonLoadTest {
       ApiLoad.Report warm = warmLoad.stop();
       assertThat(warm.errors()).as(warm.firstErrors().toString()).isZero();
 
+      // Alone twice, before and after the loaded round, each loaded migration compared with the
+      // mean of its two twins: this machine's own speed drifts by 10-20% over minutes (other
+      // tenants of its host), and a single unloaded round taken earlier measured that drift too.
       double cpuBeforeAlone = cpuSeconds(daemon.pid());
-      List<Long> alone = migrateAll(client, "alone");
+      List<Long> aloneBefore = migrateAll(client, "alone");
       double aloneCpu = cpuSeconds(daemon.pid()) - cpuBeforeAlone;
 
       List<String> loadedIds = ids("loaded");
@@ -110,13 +114,17 @@ class DaemonLoadTest {
       double wholeLoadCpu = cpuSeconds(daemon.pid()) - cpuBeforeLoad;
       String rss = rss(daemon.pid());
       String metrics = client.get("/metrics").body();
-
-      // SIGTERM: a graceful stop ends every event stream.
-      assertThat(daemon.terminate(Duration.ofSeconds(120))).isTrue();
-      assertThat(followers.awaitEnd(Duration.ofSeconds(60))).as("every stream ended with the daemon").isTrue();
+      // The subscribers leave before the second unloaded round (that a stop ends every stream
+      // properly is ServeCommandTest's); none was dropped or broken up to here.
+      long counted = followers.counted();
       followers.close();
+      assertThat(followers.errors()).as(followers.firstErrors().toString()).isZero();
+      await().atMost(Duration.ofSeconds(60)).until(() -> subscribers(client) == 0);
 
-      String figures = figures(alone, loaded, report, rss, metrics)
+      List<Long> aloneAfter = migrateAll(client, "after");
+      assertThat(daemon.terminate(Duration.ofSeconds(120))).isTrue();
+
+      String figures = figures(aloneBefore, aloneAfter, loaded, report, rss, metrics)
           + String.format(Locale.ROOT, "API reads while the migrations ran: %.0f/s%n", ratePerSecondDuringMigrations)
           + String.format(Locale.ROOT, "daemon CPU: %.2f s during the migrations alone, %.2f s during them under load;"
               + " %.2f s over the whole load (%.1f µs per request); load generator %.2f s%n",
@@ -127,8 +135,7 @@ class DaemonLoadTest {
 
       assertThat(report.errors()).as(report.firstErrors().toString()).isZero();
       assertThat(report.rate()).as("the paced rate was kept over the run").isGreaterThan(RATE * 0.9);
-      assertThat(followers.errors()).as(followers.firstErrors().toString()).isZero();
-      assertThat(followers.counted()).as("every subscriber saw every result").isEqualTo((long) SUBSCRIBERS * MIGRATIONS);
+      assertThat(counted).as("every subscriber saw every result").isEqualTo((long) SUBSCRIBERS * MIGRATIONS);
     }
   }
 
@@ -239,13 +246,16 @@ class DaemonLoadTest {
         .map(l -> l.replaceAll("\\s+", " ")).collect(Collectors.joining(", "));
   }
 
-  private static String figures(List<Long> alone, List<Long> loaded, ApiLoad.Report r, String rss, String metrics) {
+  private static String figures(List<Long> before, List<Long> after, List<Long> loaded, ApiLoad.Report r, String rss,
+      String metrics) {
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "load: %d requests in %.1f s (%.0f/s), %d errors, latency p50 %.2f ms p99 %.2f ms;"
         + " %d subscribers%n", r.requests(), r.seconds(), r.rate(), r.errors(), r.p50Ms(), r.p99Ms(), SUBSCRIBERS));
-    for (int i = 0; i < alone.size(); i++) {
-      s.append(String.format(Locale.ROOT, "migration %d: alone %.2f s, under load %.2f s (%+.1f%%)%n", i,
-          alone.get(i) / 1e6, loaded.get(i) / 1e6, 100.0 * (loaded.get(i) - alone.get(i)) / alone.get(i)));
+    for (int i = 0; i < loaded.size(); i++) {
+      double alone = (before.get(i) + after.get(i)) / 2.0;
+      s.append(String.format(Locale.ROOT, "migration %d: alone %.2f s (before %.2f, after %.2f), under load %.2f s"
+          + " (%+.1f%%)%n", i, alone / 1e6, before.get(i) / 1e6, after.get(i) / 1e6, loaded.get(i) / 1e6,
+          100.0 * (loaded.get(i) - alone) / alone));
     }
     s.append("daemon: ").append(rss).append('\n');
     metrics.lines().filter(l -> l.startsWith("ferry_migrations_total{result=\"SUCCEEDED\"}")
