@@ -224,6 +224,8 @@ class EventBusTest {
       hold.countDown();
 
       await(sub);
+      // The subscription ends within the run; its flush closes the run, on the sink's thread.
+      paced.loop.submit(() -> { }).get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS);
       assertThat(paced.seqs()).isEqualTo(range(0, 10));
       assertThat(paced.threads).containsOnly("paced-loop");
       assertThat(paced.flushes.get()).as("one flush for the run of ten").isEqualTo(1);
