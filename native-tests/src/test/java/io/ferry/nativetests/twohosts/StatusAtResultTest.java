@@ -3,6 +3,8 @@ package io.ferry.nativetests.twohosts;
 import static io.ferry.nativetests.twohosts.IncomingLab.machine;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.agent.daemon.ApiAction;
 import io.ferry.agent.daemon.DaemonCore;
 import io.ferry.agent.event.EventBus;
@@ -11,7 +13,6 @@ import io.ferry.agent.lab.LabVm;
 import io.ferry.agent.plan.MigrationPlan;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,8 +31,9 @@ class StatusAtResultTest {
   @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   Path dir;
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   @Test
-  @SuppressWarnings("unchecked")
   void aMigrationReadsAsFinishedTheMomentASubscriberSeesItsResult() throws Exception {
     ExecutorService blocking = Executors.newCachedThreadPool();
     // Delivery on the publishing thread: the subscriber reads the status at the very moment the
@@ -45,14 +47,19 @@ class StatusAtResultTest {
         LabVm destination = machine("sar", dir).name("sar-dst").incoming(true).start();
         EventBus bus = new EventBus(EventBus.DEFAULT_QUEUE_CAPACITY, EventBus.DEFAULT_RETAINED_MIGRATIONS, Runnable::run)) {
       DaemonCore core = new DaemonCore(bus, host.devices, blocking);
-      CompletableFuture<Map<String, Object>> seenAtResult = new CompletableFuture<>();
+      CompletableFuture<JsonNode> seenAtResult = new CompletableFuture<>();
       bus.subscribe("m-gone", false, e -> {
         if (e.kind() == EventKind.RESULT) {
           core.handle(new ApiAction.GetMigration("m-gone")).whenComplete((r, error) -> {
-            if (error != null) {
-              seenAtResult.completeExceptionally(error);
-            } else {
-              seenAtResult.complete((Map<String, Object>) r.json());
+            try {
+              if (error != null) {
+                seenAtResult.completeExceptionally(error);
+              } else {
+                // As the HTTP edge writes it (a finished view is already-encoded JSON).
+                seenAtResult.complete(JSON.readTree(JSON.writeValueAsString(r.json())));
+              }
+            } catch (Exception | AssertionError unexpected) {
+              seenAtResult.completeExceptionally(unexpected);
             }
           });
         }
@@ -62,9 +69,11 @@ class StatusAtResultTest {
           .uri("unix:" + dir.resolve("mig.sock")).device("hostnet1").build();
       assertThat(core.handle(new ApiAction.StartMigration(plan)).get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
 
-      Map<String, Object> status = seenAtResult.get(60, TimeUnit.SECONDS);
-      assertThat(status).containsEntry("role", "outgoing").containsEntry("state", "finished")
-          .containsEntry("phase", "DONE").containsEntry("result", "ROLLED_BACK");
+      JsonNode status = seenAtResult.get(60, TimeUnit.SECONDS);
+      assertThat(status.path("role").asText()).isEqualTo("outgoing");
+      assertThat(status.path("state").asText()).isEqualTo("finished");
+      assertThat(status.path("phase").asText()).isEqualTo("DONE");
+      assertThat(status.path("result").asText()).isEqualTo("ROLLED_BACK");
       assertThat(source.isAlive()).as("a refused migration leaves the source QEMU alone").isTrue();
     } finally {
       blocking.shutdownNow();
