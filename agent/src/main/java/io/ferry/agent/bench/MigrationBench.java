@@ -6,6 +6,7 @@ import io.ferry.agent.lab.HeartbeatGap;
 import io.ferry.agent.lab.HeartbeatMonitor;
 import io.ferry.agent.lab.HeartbeatSide;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.agent.migration.MigrationOutcome;
 import io.ferry.agent.migration.Migrator;
 import java.io.IOException;
@@ -76,22 +77,22 @@ public final class MigrationBench {
    * @param settings runs, parallelism, mode, devices and migration tuning
    * @param onRun called after each run with its migrations' figures (one per slot) and the agent's memory
    */
-  public static void run(LabVm.Builder machine, BenchSettings settings, Consumer<BenchRun> onRun)
+  public static void run(LabVmBuilder machine, BenchSettings settings, Consumer<BenchRun> onRun)
       throws IOException {
     run(machine, settings, onRun, notes -> {});
   }
 
   /**
-   * {@link #run(LabVm.Builder, BenchSettings, Consumer)}; with {@code --baseline libvirt}, {@code
+   * {@link #run(LabVmBuilder, BenchSettings, Consumer)}; with {@code --baseline libvirt}, {@code
    * onLibvirt} gets what the libvirt baseline ran and did not run once its domain is up.
    */
-  public static void run(LabVm.Builder machine, BenchSettings settings, Consumer<BenchRun> onRun,
+  public static void run(LabVmBuilder machine, BenchSettings settings, Consumer<BenchRun> onRun,
       Consumer<LibvirtBaseline.Notes> onLibvirt) throws IOException {
-    LabVm.Builder base = machine.copy();
+    LabVmBuilder base = machine.copy();
     if (settings.dirtyMbps() > 0) {
       base.kernelArg("ferry.dirty_mbps=" + settings.dirtyMbps());
     }
-    LabVm.Builder first;
+    LabVmBuilder first;
     List<Pattern> ready = new ArrayList<>();
     ready.add(Pattern.compile("FERRY-READY"));
     switch (settings.mode()) {
@@ -168,7 +169,7 @@ public final class MigrationBench {
   }
 
   /** One run: every slot's guest migrated at once; on success each slot's guest lives on its new QEMU. */
-  private static BenchRun runOnce(Migrator migrator, List<BenchSlot> guests, LabVm.Builder base,
+  private static BenchRun runOnce(Migrator migrator, List<BenchSlot> guests, LabVmBuilder base,
       BenchSettings settings, int run, String tag, MemorySampler memory, Duration boot,
       Duration flight, Consumer<BenchRun> onRun) throws IOException {
     int slots = guests.size();
@@ -226,7 +227,7 @@ public final class MigrationBench {
   }
 
   /** The floor, right after ferry's run on the same guest, which moves on once more (one slot only). */
-  private static BenchRun withRaw(BenchRun done, BenchSlot guest, LabVm.Builder base, Path script,
+  private static BenchRun withRaw(BenchRun done, BenchSlot guest, LabVmBuilder base, Path script,
       BenchSettings settings, Duration boot) throws IOException {
     MigrationRunFigures ferry = done.migrations().get(0);
     int run = done.run();
@@ -247,7 +248,7 @@ public final class MigrationBench {
    * The libvirt domain of {@code --baseline libvirt}: the same guest image, kernel command line,
    * memory, accelerator, hotplug mechanism, root ports and e1000e (ids, MACs) as ferry's guest.
    */
-  static LibvirtDomain libvirtDomain(LabVm.Builder base, BenchSettings settings, Path dir) {
+  static LibvirtDomain libvirtDomain(LabVmBuilder base, BenchSettings settings, Path dir) {
     String name = "ferry-bench-" + ProcessHandle.current().pid() + "-"
         + Long.toHexString(System.nanoTime() & 0xffffL);
     List<LibvirtDomain.Nic> nics = new ArrayList<>();
@@ -273,7 +274,7 @@ public final class MigrationBench {
   }
 
   /** Starts one QEMU per slot at once; if any fails, the others are stopped too. */
-  private static List<LabVm> startAll(int slots, IntFunction<LabVm.Builder> vm) throws IOException {
+  private static List<LabVm> startAll(int slots, IntFunction<LabVmBuilder> vm) throws IOException {
     List<CompletableFuture<LabVm>> starting = new ArrayList<>();
     for (int s = 1; s <= slots; s++) {
       starting.add(vm.apply(s).startAsync());

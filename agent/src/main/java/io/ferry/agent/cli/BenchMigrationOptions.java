@@ -16,6 +16,7 @@ import io.ferry.agent.lab.GuestBuildOptions;
 import io.ferry.agent.lab.GuestImageBuilder;
 import io.ferry.agent.lab.Hotplug;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.agent.plan.CommitPolicy;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -137,7 +138,7 @@ public final class BenchMigrationOptions {
     }
     boolean temporary = workDir == null;
     Path dir = temporary ? Files.createTempDirectory("ferry-bench-") : Files.createDirectories(workDir);
-    LabVm.Builder machine =
+    LabVmBuilder machine =
         LabVm.builder("bench", dir, GuestImageBuilder.ensure(guest))
             .hotplug(hotplug)
             .accelerator(accelerator)

@@ -14,6 +14,7 @@ import io.ferry.agent.lab.Hotplug;
 import io.ferry.agent.lab.LabException;
 import io.ferry.agent.lab.LabPair;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.agent.migration.MigrationOutcome;
 import io.ferry.agent.migration.Migrator;
 import io.ferry.agent.plan.MigrationPlan;
@@ -57,7 +58,7 @@ public final class LabDemo {
             ? Files.createDirectories(options.workDir().get())
             : Files.createTempDirectory("ferry-demo-");
     String nic = "e1000e,id=" + NIC_ID + ",bus=rp1,mac=" + NIC_MAC + ",romfile=";
-    LabVm.Builder machine =
+    LabVmBuilder machine =
         LabVm.builder("demo", workDir, image)
             .hotplug(options.hotplug())
             .accelerator(options.accelerator())

@@ -64,8 +64,9 @@ public final class EventBus implements EventSink, AutoCloseable {
    *     dropped (history replayed at subscription comes on top)
    * @param retainedMigrations how many migrations' histories to keep
    * @param delivery where sinks other than {@link PacedSink}s run; {@code null} for the bus's own
-   *     cached pool of daemon threads. Sinks may block (writing to a socket), so this must not be a Netty event loop, nor an
-   *     executor that runs tasks on the calling thread (that would run sinks on the publisher).
+   *     cached pool of daemon threads. Sinks may block (writing to a socket), so this must not be
+   *     a Netty event loop, nor an executor that runs tasks on the calling thread (that would run
+   *     sinks on the publisher).
    */
   public EventBus(int queueCapacity, int retainedMigrations, Executor delivery) {
     if (queueCapacity < 1 || retainedMigrations < 1) {
@@ -288,7 +289,9 @@ public final class EventBus implements EventSink, AutoCloseable {
             return; // resumed by the sink's readiness, still holding `scheduled`
           }
           synchronized (queue) {
-            queue.pollFirst();
+            if (queue.pollFirst() != e) {
+              return; // close() emptied the queue meanwhile: nothing more goes to this sink
+            }
           }
           try {
             sink.accept(e);

@@ -10,7 +10,7 @@ public enum Hotplug {
   /**
    * Native PCIe hotplug (pciehp): the guest waits 5 s after the attention button, so an unplug
    * takes about 6.25 s. With the guest kernel option {@code pcie_ports=compat} the guest never
-   * completes an unplug at all (see {@link LabVm.Builder#refusingUnplug()}).
+   * completes an unplug at all (see {@link LabVmBuilder#refusingUnplug()}).
    */
   NATIVE;
 

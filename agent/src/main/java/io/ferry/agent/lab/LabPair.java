@@ -29,11 +29,11 @@ public final class LabPair implements AutoCloseable {
    * unplugged before migrating and plugged into the destination after). The VMs are named
    * {@code <name>-src} and {@code <name>-dst}.
    */
-  public static LabPair start(LabVm.Builder machine, List<String> sourceOnlyDevices) {
+  public static LabPair start(LabVmBuilder machine, List<String> sourceOnlyDevices) {
     String base = machine.vmName();
-    LabVm.Builder sourceBuilder = machine.copy().name(base + "-src").incoming(false);
+    LabVmBuilder sourceBuilder = machine.copy().name(base + "-src").incoming(false);
     sourceOnlyDevices.forEach(sourceBuilder::device);
-    LabVm.Builder destinationBuilder = machine.copy().name(base + "-dst").incoming(true);
+    LabVmBuilder destinationBuilder = machine.copy().name(base + "-dst").incoming(true);
     Path workDir = machine.vmWorkDir();
     try {
       Files.deleteIfExists(migrationSocket(workDir));

@@ -7,6 +7,7 @@ import io.ferry.agent.lab.Accelerator;
 import io.ferry.agent.lab.GuestImage;
 import io.ferry.agent.lab.Hotplug;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.agent.plan.CommitPolicy;
 import java.io.StringReader;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ class LibvirtDomainTest {
 
   @Test
   void theBenchsDomainIsTheLabGuestWithItsNicOnRootPortOne() throws Exception {
-    LabVm.Builder base = LabVm.builder("bench", DIR, new GuestImage(Path.of("/cache/vmlinuz"), Path.of("/cache/initrd.img"), "6.1"))
+    LabVmBuilder base = LabVm.builder("bench", DIR, new GuestImage(Path.of("/cache/vmlinuz"), Path.of("/cache/initrd.img"), "6.1"))
         .memoryMiB(512).kernelArg("ferry.dirty_mbps=20");
     BenchSettings settings = new BenchSettings(2, CommitPolicy.AFTER_REPLUG, BenchMode.UNPLUG_REPLUG, 1, null, 20,
         BenchSettings.Baseline.LIBVIRT, 1, 0);

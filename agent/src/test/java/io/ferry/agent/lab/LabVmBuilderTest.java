@@ -71,14 +71,14 @@ class LabVmBuilderTest {
 
   @Test
   void copyKeepsTheMachineForTheDestination() {
-    LabVm.Builder source = LabVm.builder("a", Path.of("/w"), image).hotplug(Hotplug.NATIVE).device("e1000e,id=x");
+    LabVmBuilder source = LabVm.builder("a", Path.of("/w"), image).hotplug(Hotplug.NATIVE).device("e1000e,id=x");
     List<String> copy = source.copy().name("b").incoming(true).qemuCommand();
     assertThat(copy).contains("ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off", "e1000e,id=x", "b");
   }
 
   @Test
   void badSettingsAreRefusedWithAClearMessage() {
-    LabVm.Builder builder = LabVm.builder("vm", Path.of("/w"), image);
+    LabVmBuilder builder = LabVm.builder("vm", Path.of("/w"), image);
     assertThatThrownBy(() -> builder.memoryMiB(16)).hasMessageContaining("at least 64 MiB");
     assertThatThrownBy(() -> builder.kernelArg("a b")).hasMessageContaining("without spaces");
     assertThatThrownBy(() -> builder.device(" ")).hasMessageContaining("blank");

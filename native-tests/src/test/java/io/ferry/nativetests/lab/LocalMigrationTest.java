@@ -7,6 +7,7 @@ import io.ferry.agent.lab.HeartbeatMonitor;
 import io.ferry.agent.lab.HeartbeatSide;
 import io.ferry.agent.lab.LabPair;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.qmp.MigrationEvent;
 import io.ferry.qmp.MigrationInfo;
 import io.ferry.qmp.QmpClient;
@@ -32,7 +33,7 @@ class LocalMigrationTest {
 
   @Test
   void migrationCompletesAndTheHeartbeatContinuesOnTheDestination() throws Exception {
-    LabVm.Builder machine = LabVm.builder("mig", workDir, LabGuest.image()).rootPorts(1);
+    LabVmBuilder machine = LabVm.builder("mig", workDir, LabGuest.image()).rootPorts(1);
     try (LabPair pair = LabPair.start(machine, List.of());
         HeartbeatMonitor heartbeat =
             HeartbeatMonitor.connect(pair.source().heartbeatSocket(), pair.destination().heartbeatSocket())) {

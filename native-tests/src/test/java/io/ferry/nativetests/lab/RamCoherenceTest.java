@@ -6,6 +6,7 @@ import io.ferry.agent.lab.HeartbeatMonitor;
 import io.ferry.agent.lab.HeartbeatSide;
 import io.ferry.agent.lab.LabPair;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.qmp.MigrationEvent;
 import io.ferry.qmp.QmpClient;
 import java.io.IOException;
@@ -43,7 +44,7 @@ class RamCoherenceTest {
 
   @RepeatedTest(2)
   void destinationRamEqualsTheStoppedSourcesAfterMigration() throws Exception {
-    LabVm.Builder machine = LabVm.builder("ram", workDir, LabGuest.image()).rootPorts(1);
+    LabVmBuilder machine = LabVm.builder("ram", workDir, LabGuest.image()).rootPorts(1);
     try (LabPair pair = LabPair.start(machine, List.of());
         HeartbeatMonitor heartbeat = HeartbeatMonitor.connect(pair.source().heartbeatSocket())) {
       heartbeat.awaitCount(HeartbeatSide.SOURCE, 300, DEADLINE).join();

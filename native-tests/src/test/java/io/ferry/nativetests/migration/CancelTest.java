@@ -43,7 +43,7 @@ class CancelTest {
   }
 
   private void cancelIn(
-      Phase phase, java.util.function.UnaryOperator<io.ferry.agent.lab.LabVm.Builder> machine, long bandwidth) {
+      Phase phase, java.util.function.UnaryOperator<io.ferry.agent.lab.LabVmBuilder> machine, long bandwidth) {
     try (MigrationLab lab =
         MigrationLab.start(workDir, "cancel-" + phase.name().toLowerCase(), machine, List.of(MigrationLab.nic(1)))) {
       Migration migration =

@@ -6,6 +6,7 @@ import io.ferry.agent.lab.HeartbeatMonitor;
 import io.ferry.agent.lab.HeartbeatSide;
 import io.ferry.agent.lab.LabPair;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.agent.migration.Migration;
 import io.ferry.agent.migration.MigrationOutcome;
 import io.ferry.agent.migration.Migrator;
@@ -94,8 +95,8 @@ final class MigrationLab implements AutoCloseable {
   }
 
   static MigrationLab start(
-      Path workDir, String name, UnaryOperator<LabVm.Builder> machine, List<String> sourceDevices) {
-    LabVm.Builder builder = machine.apply(LabVm.builder(name, workDir, LabGuest.image()).rootPorts(2));
+      Path workDir, String name, UnaryOperator<LabVmBuilder> machine, List<String> sourceDevices) {
+    LabVmBuilder builder = machine.apply(LabVm.builder(name, workDir, LabGuest.image()).rootPorts(2));
     LabPair pair = LabPair.start(builder, sourceDevices);
     try {
       HeartbeatMonitor heartbeat =

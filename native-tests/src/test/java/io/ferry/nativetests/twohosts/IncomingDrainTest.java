@@ -10,6 +10,7 @@ import io.ferry.agent.daemon.PeerPolicy;
 import io.ferry.agent.event.EventBus;
 import io.ferry.agent.journal.MigrationJournal;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.agent.migration.HostDevices;
 import io.ferry.nativetests.DaemonCurl;
 import io.ferry.nativetests.lab.LabGuest;
@@ -59,7 +60,7 @@ class IncomingDrainTest {
         return CompletableFuture.completedFuture(null);
       }
     };
-    LabVm.Builder machine = LabVm.builder("incdrain", workDir, LabGuest.image()).rootPorts(2);
+    LabVmBuilder machine = LabVm.builder("incdrain", workDir, LabGuest.image()).rootPorts(2);
     try (LabVm incoming = machine.copy().name("incdrain-dst").incoming(true).start();
         EventBus bus = new EventBus()) {
       DaemonCore core = new DaemonCore(bus, VfioDevices.forHost(workDir.resolve("devices.journal")), blocking,

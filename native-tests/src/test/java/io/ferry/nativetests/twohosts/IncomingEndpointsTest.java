@@ -17,6 +17,7 @@ import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.event.ResultDetail;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.agent.migration.HostDevices;
 import io.ferry.nativetests.lab.LabGuest;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
@@ -49,7 +50,7 @@ class IncomingEndpointsTest {
   @Test
   void anIncomingIsPreparedRefusedWhenItDoesNotFitAndAbortedByQuittingTheDestination() throws Exception {
     ExecutorService blocking = Executors.newCachedThreadPool();
-    LabVm.Builder machine = LabVm.builder("inc", workDir, LabGuest.image()).rootPorts(2);
+    LabVmBuilder machine = LabVm.builder("inc", workDir, LabGuest.image()).rootPorts(2);
     try (LabVm incoming = machine.copy().name("inc-dst").incoming(true).start();
         LabVm notIncoming = machine.copy().name("inc-paused").paused(true).start();
         EventBus bus = new EventBus();
@@ -123,7 +124,7 @@ class IncomingEndpointsTest {
         return CompletableFuture.completedFuture(null);
       }
     };
-    LabVm.Builder machine = LabVm.builder("incdev", workDir, LabGuest.image()).rootPorts(2);
+    LabVmBuilder machine = LabVm.builder("incdev", workDir, LabGuest.image()).rootPorts(2);
     try (LabVm incoming = machine.copy().name("incdev-dst").incoming(true).start();
         EventBus bus = new EventBus();
         DaemonServer server = DaemonServer.start(workDir.resolve("ferry.sock"),

@@ -3,6 +3,7 @@ package io.ferry.nativetests.twohosts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.agent.plan.MigrationPlan;
 import io.ferry.agent.plan.PlanParser;
 import io.ferry.nativetests.lab.LabGuest;
@@ -28,7 +29,7 @@ final class IncomingLab {
   private IncomingLab() {}
 
   /** The machine both sides share (a migration needs the same devices on both). */
-  static LabVm.Builder machine(String name, Path workDir) {
+  static LabVmBuilder machine(String name, Path workDir) {
     return LabVm.builder(name, workDir, LabGuest.image()).rootPorts(1);
   }
 

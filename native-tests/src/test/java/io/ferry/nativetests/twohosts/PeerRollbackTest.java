@@ -22,6 +22,7 @@ import io.ferry.agent.lab.HeartbeatSide;
 import io.ferry.agent.lab.LabPair;
 import io.ferry.agent.lab.LabPki;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.agent.migration.HostDevices;
 import io.ferry.agent.peer.PeerClient;
 import io.ferry.nativetests.DaemonCurl;
@@ -62,7 +63,7 @@ class PeerRollbackTest {
     TlsFiles sourceTls = ca.issue("source", List.of("127.0.0.1"));
     TlsFiles destinationTls = ca.issue("destination", List.of("127.0.0.1"));
     ExecutorService blocking = Executors.newCachedThreadPool();
-    LabVm.Builder machine = LabVm.builder("peer-rb", workDir, LabGuest.image()).rootPorts(2);
+    LabVmBuilder machine = LabVm.builder("peer-rb", workDir, LabGuest.image()).rootPorts(2);
     try (LabPair pair = LabPair.start(machine, List.of("e1000e,id=hostnet1,bus=rp1,mac=" + MAC + ",romfile="));
         HeartbeatMonitor heartbeat = HeartbeatMonitor.connect(
             pair.source().heartbeatSocket(), pair.destination().heartbeatSocket());

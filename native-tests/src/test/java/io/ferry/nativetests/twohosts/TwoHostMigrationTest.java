@@ -14,6 +14,7 @@ import io.ferry.agent.lab.HeartbeatMonitor;
 import io.ferry.agent.lab.HeartbeatSide;
 import io.ferry.agent.lab.LabPki;
 import io.ferry.agent.lab.LabVm;
+import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.nativetests.DaemonCurl;
 import io.ferry.nativetests.Prerequisites;
 import io.ferry.nativetests.lab.LabGuest;
@@ -63,7 +64,7 @@ class TwoHostMigrationTest {
       TlsFiles sourceTls = ca.issue("host-a", List.of(hosts.firstAddress));
       TlsFiles destinationTls = ca.issue("host-b", List.of(hosts.secondAddress));
 
-      LabVm.Builder machine = LabVm.builder("two", workDir, LabGuest.image()).rootPorts(2);
+      LabVmBuilder machine = LabVm.builder("two", workDir, LabGuest.image()).rootPorts(2);
       CompletableFuture<LabVm> sourceStart = machine.copy().name("two-src")
           .device("e1000e,id=hostnet1,bus=rp1,mac=" + MAC + ",romfile=")
           .launchPrefix(NetnsPair.exec(hosts.first)).startAsync();
