@@ -91,6 +91,7 @@ class DaemonLoadTest {
       List<String> known = ids("alone");
       ApiLoad load = new ApiLoad(socket, RATE, CONNECTIONS, slot -> path(slot, known));
       double cpuBeforeLoad = cpuSeconds(daemon.pid());
+      double followersCpuBefore = followers.cpuSeconds();
       load.start();
       long loadStart = System.nanoTime();
       List<Long> loaded;
@@ -112,6 +113,7 @@ class DaemonLoadTest {
       }
       ApiLoad.Report report = load.stop();
       double wholeLoadCpu = cpuSeconds(daemon.pid()) - cpuBeforeLoad;
+      double followersCpu = followers.cpuSeconds() - followersCpuBefore;
       String rss = rss(daemon.pid());
       String metrics = client.get("/metrics").body();
       // The subscribers leave before the second unloaded round (that a stop ends every stream
@@ -127,9 +129,9 @@ class DaemonLoadTest {
       String figures = figures(aloneBefore, aloneAfter, loaded, report, rss, metrics)
           + String.format(Locale.ROOT, "API reads while the migrations ran: %.0f/s%n", ratePerSecondDuringMigrations)
           + String.format(Locale.ROOT, "daemon CPU: %.2f s during the migrations alone, %.2f s during them under load;"
-              + " %.2f s over the whole load (%.1f µs per request); load generator %.2f s%n",
+              + " %.2f s over the whole load (%.1f µs per request); load generator %.2f s, subscribers' reader %.2f s%n",
               aloneCpu, loadedCpu, wholeLoadCpu, 1e6 * wholeLoadCpu / Math.max(1, report.requests()),
-              report.generatorCpuSeconds());
+              report.generatorCpuSeconds(), followersCpu);
       System.out.println(figures);
       Files.writeString(Path.of("target", "ferry-load-report.txt"), figures);
 

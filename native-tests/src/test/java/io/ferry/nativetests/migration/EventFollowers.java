@@ -74,6 +74,12 @@ final class EventFollowers implements AutoCloseable {
     }
   }
 
+  /** CPU time this harness's reader thread has used so far (it stands in for the subscribers' hosts). */
+  double cpuSeconds() throws Exception {
+    long id = group.next().submit(() -> Thread.currentThread().getId()).get();
+    return java.lang.management.ManagementFactory.getThreadMXBean().getThreadCpuTime(id) / 1e9;
+  }
+
   /** The fewest lines any subscriber has read so far (every line, counted or not). */
   long fewestLinesRead() {
     return followers.size() < count ? 0 : followers.stream().mapToLong(f -> f.lines.get()).min().orElse(0);
