@@ -227,12 +227,13 @@ public final class DaemonCore {
 
   /** An outgoing migration by that id, else an incoming one (a daemon is rarely both for one id). */
   private Object viewOf(String id) {
-    Migration m;
     synchronized (lock) {
-      m = migrations.get(id);
-    }
-    if (m != null) {
-      return views.of(m);
+      // Under the lock: a view encoded once forgetOldFinished() has dropped its migration would
+      // stay in the cache for good.
+      Migration m = migrations.get(id);
+      if (m != null) {
+        return views.of(m);
+      }
     }
     return incomings.get(id).map(IncomingView::of)
         .orElseThrow(() -> new ApiException(404, "unknown_migration", "no migration with id " + id));
@@ -259,12 +260,13 @@ public final class DaemonCore {
 
   /** The migrations this host sources, in start order, then those it receives. */
   private List<Object> list() {
-    List<Migration> all;
-    synchronized (lock) {
-      all = new ArrayList<>(migrations.values());
+    List<Object> out;
+    synchronized (lock) { // see viewOf
+      out = new ArrayList<>(migrations.size());
+      for (Migration m : migrations.values()) {
+        out.add(views.of(m));
+      }
     }
-    List<Object> out = new ArrayList<>(all.size());
-    all.forEach(m -> out.add(views.of(m)));
     for (Incoming in : incomings.all()) {
       out.add(IncomingView.of(in));
     }
