@@ -1,7 +1,9 @@
 package io.ferry.agent.daemon;
 
 import io.ferry.agent.migration.ClockOffset;
+import io.ferry.agent.migration.FailoverNegotiation;
 import io.ferry.agent.migration.Incoming;
+import io.ferry.agent.migration.IncomingCommitted;
 import io.ferry.agent.migration.IncomingException;
 import io.ferry.agent.migration.Incomings;
 import io.ferry.agent.migration.PlugResult;
@@ -36,9 +38,7 @@ final class IncomingEndpoints {
         // Stamped on receipt and on reply: the source works out the two hosts' clock offset
         // from them (NTP's way) and puts the RESUME time on its own clock.
         long receivedAt = ClockOffset.wallMicros();
-        answer = incomings.find(a.id()).commit().thenApply(at -> ApiResponse.json(200, ordered(
-            "id", a.id(), "state", "committed", "resumedAtMicros", at,
-            "clock", ordered("receivedAtMicros", receivedAt, "repliedAtMicros", ClockOffset.wallMicros()))));
+        answer = incomings.find(a.id()).commit().thenApply(c -> committed(a.id(), c, receivedAt));
       } else if (action instanceof ApiAction.RenewIncoming a) {
         Incoming in = incomings.find(a.id());
         in.renew();
@@ -53,6 +53,22 @@ final class IncomingEndpoints {
       answer = CompletableFuture.failedFuture(e);
     }
     return answer.exceptionallyCompose(error -> CompletableFuture.failedFuture(asApi(error)));
+  }
+
+  private static ApiResponse committed(String id, IncomingCommitted c, long receivedAt) {
+    Map<String, Object> body = ordered("id", id, "state", "committed", "resumedAtMicros", c.resumedAtMicros());
+    if (!c.failover().isEmpty()) {
+      List<Map<String, Object>> failover = new ArrayList<>();
+      for (FailoverNegotiation n : c.failover()) {
+        failover.add(n.negotiated()
+            ? ordered("id", n.primary(), "standby", n.standby(), "negotiatedAtMicros", n.negotiatedAtMicros())
+            : ordered("id", n.primary(), "standby", n.standby(), "error", n.error()));
+      }
+      body.put("failover", failover);
+    }
+    // Stamped last, as the answer leaves.
+    body.put("clock", ordered("receivedAtMicros", receivedAt, "repliedAtMicros", ClockOffset.wallMicros()));
+    return ApiResponse.json(200, body);
   }
 
   private static ApiResponse plugged(String id, List<PlugResult> results) {

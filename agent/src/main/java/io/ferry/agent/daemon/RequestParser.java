@@ -1,10 +1,13 @@
 package io.ferry.agent.daemon;
 
 import io.ferry.agent.daemon.ApiAction.StreamFormat;
+import io.ferry.agent.plan.MigrationPlan;
+import io.ferry.agent.plan.Mode;
 import io.ferry.agent.plan.PlanParser;
 import io.ferry.agent.plan.PlanProblem;
 import io.ferry.agent.plan.PlanValidationException;
 import io.ferry.vfio.PciAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -65,7 +68,7 @@ public final class RequestParser {
         if (!method.equals("POST")) {
           throw notAllowed(method, "POST");
         }
-        return new ApiAction.CreateIncoming(plan(contentType, body));
+        return new ApiAction.CreateIncoming(incomingPlan(plan(contentType, body)));
       }
       default -> { }
     }
@@ -130,7 +133,30 @@ public final class RequestParser {
     return accept != null && accept.contains("text/event-stream") ? StreamFormat.SSE : StreamFormat.NDJSON;
   }
 
-  private static io.ferry.agent.plan.MigrationPlan plan(String contentType, byte[] body) {
+  /**
+   * A peer destination in failover mode waits for the standby of each primary, which it cannot
+   * read from its QEMU (the primary is hidden there): the source names it in the device's
+   * destination properties, as it does for every property it read on its side.
+   */
+  private static MigrationPlan incomingPlan(MigrationPlan plan) {
+    if (plan.mode() != Mode.FAILOVER) {
+      return plan;
+    }
+    List<Map<String, String>> problems = new ArrayList<>();
+    for (int i = 0; i < plan.devices().size(); i++) {
+      Object pair = plan.devices().get(i).destinationProperties().orElse(Map.of()).get("failover_pair_id");
+      if (!(pair instanceof String standby) || standby.isEmpty()) {
+        problems.add(Map.of("path", "$.devices[" + i + "].destination.failover_pair_id",
+            "message", "is required by a peer destination in failover mode: the id of the primary's standby"));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ApiException(400, "invalid_plan", problems.size() + " problem(s) in the plan", problems);
+    }
+    return plan;
+  }
+
+  private static MigrationPlan plan(String contentType, byte[] body) {
     if (contentType != null && !contentType.toLowerCase().startsWith("application/json")) {
       throw new ApiException(415, "unsupported_media_type",
           "a plan is JSON: send Content-Type: application/json, not " + contentType);

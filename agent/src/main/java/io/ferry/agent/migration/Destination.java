@@ -1,6 +1,5 @@
 package io.ferry.agent.migration;
 
-import io.ferry.qmp.QmpEvent;
 import io.ferry.qmp.QmpIoThread;
 import io.ferry.qmp.QmpOptions;
 import java.time.Duration;
@@ -72,8 +71,12 @@ sealed interface Destination permits LocalDestination, PeerDestination {
    */
   CompletableFuture<String> discard(boolean streamStarted);
 
-  /** Failover mode: the destination's FAILOVER_NEGOTIATED for {@code standby}. */
-  CompletableFuture<QmpEvent> failoverNegotiated(String standby, Duration deadline);
+  /**
+   * Failover mode: when the destination QEMU reported FAILOVER_NEGOTIATED for {@code standby}
+   * (µs since the epoch, this host's clock). Registered before the migration starts: QEMU may
+   * report it while the destination is still paused, as it loads the stream.
+   */
+  CompletableFuture<Long> failoverNegotiated(String standby, Duration deadline);
 
   /** Lets go of connections; never changes the destination. */
   void close();

@@ -57,13 +57,13 @@ public final class Incoming {
   }
 
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration RESUME_TIMEOUT = Duration.ofSeconds(30);
 
   private final MigrationPlan plan;
   final RunEvents events;
   final RunJournal journal;
   final IncomingHostDevices hostDevices;
   final Lease lease;
+  final FailoverWatch failover;
   private final boolean recovered;
   volatile QmpClient qmp;
   volatile EventSubscription tap;
@@ -85,6 +85,7 @@ public final class Incoming {
     this.journal = new RunJournal(plan.id(), journal, firstSeq);
     this.hostDevices = new IncomingHostDevices(devices, events, this.journal);
     this.lease = new Lease(leaseLength, this::leaseExpired);
+    this.failover = new FailoverWatch(plan);
     this.recovered = recovered;
   }
 
@@ -179,6 +180,10 @@ public final class Incoming {
    * device: each device's outcome is in the list.
    */
   public CompletableFuture<List<PlugResult>> plug(Map<String, Map<String, Object>> devices) {
+    if (failover.active()) {
+      throw new IncomingException(Kind.CONFLICT, "wrong_state", "incoming " + id()
+          + " is a failover migration: QEMU plugs its primaries itself once the guest negotiates the standby");
+    }
     begin("plug", Set.of(State.LISTENING));
     return awaitLoaded()
         .thenCompose(v -> {
@@ -192,60 +197,13 @@ public final class Incoming {
   }
 
   /**
-   * The point of no return: {@code cont} on the destination. Completes with QEMU's RESUME
-   * timestamp (µs since the epoch) once the guest runs here; {@code announce-self} follows.
+   * The point of no return: {@code cont} on the destination. Completes once the guest runs here
+   * (with QEMU's RESUME timestamp) and, in failover mode, once each standby was negotiated or its
+   * wait ran out ({@link IncomingCommit}).
    */
-  public CompletableFuture<Long> commit() {
+  public CompletableFuture<IncomingCommitted> commit() {
     begin("commit", Set.of(State.LISTENING, State.PLUGGED));
-    return awaitLoaded()
-        .thenCompose(v -> {
-          enter(Phase.COMMIT);
-          return journal.record(Phase.COMMIT, JournalStep.CONT_SENT, Map.of());
-        })
-        .thenCompose(v -> {
-          CompletableFuture<QmpEvent> resumed = qmp.awaitEvent(QmpEvents.named("RESUME"), RESUME_TIMEOUT);
-          return qmp.cont().thenCompose(accepted -> {
-            synchronized (this) {
-              state = State.COMMITTED; // the guest runs here now: nothing may undo it
-            }
-            lease.stop();
-            journal.record(Phase.COMMIT, JournalStep.COMMITTED, Map.of()).exceptionally(error -> {
-              events.warning(Phase.COMMIT, null, "the journal's commit record failed: " + Errors.message(error), Map.of());
-              return null;
-            });
-            return resumed.orTimeout(RESUME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-          });
-        })
-        .thenCompose(event -> {
-          qmp.announceSelf().exceptionally(error -> {
-            events.warning(Phase.COMMIT, null, "announce-self failed: " + Errors.message(error), Map.of());
-            return null;
-          });
-          long at = event.timestamp().epochMicros();
-          return finish(Result.SUCCEEDED, null, Map.of("destination", "running", "resumedAtMicros", at))
-              .thenApply(done -> at);
-        })
-        .handle((at, error) -> {
-          boolean committed;
-          synchronized (this) {
-            committed = state == State.COMMITTED;
-          }
-          end(null);
-          if (error == null) {
-            return CompletableFuture.completedFuture(at);
-          }
-          if (committed) {
-            return finish(Result.FAILED, "after cont: " + Errors.message(error), Map.of("committed", true))
-                .<Long>thenApply(done -> {
-                  throw new IncomingException(Kind.FAILED, "commit_unconfirmed",
-                      "cont was accepted, then: " + Errors.message(error));
-                });
-          }
-          // The caller may abort now: nothing here ran the guest.
-          return CompletableFuture.<Long>failedFuture(new IncomingException(Kind.FAILED, "not_committed",
-              "the destination did not commit: " + Errors.message(error)));
-        })
-        .thenCompose(f -> f);
+    return IncomingCommit.run(this);
   }
 
   /**
@@ -326,7 +284,7 @@ public final class Incoming {
   }
 
   /** The stream is loaded (the destination is paused with the guest), or why not. */
-  private CompletableFuture<Void> awaitLoaded() {
+  CompletableFuture<Void> awaitLoaded() {
     return loaded.thenAccept(event -> {
       synchronized (this) {
         if (!"completed".equals(QmpEvents.migrationStatusOf(event))) {
@@ -370,6 +328,11 @@ public final class Incoming {
     lease.renew(); // a call from the source
   }
 
+  /** A call ({@link #begin}) is answered, leaving the state as it is. */
+  void endCall() {
+    end(null);
+  }
+
   private synchronized void end(State next) {
     busyWith = null;
     lease.renew(); // the source hears the answer now: its next call is a lease away at most
@@ -395,7 +358,7 @@ public final class Incoming {
    */
   CompletableFuture<Void> finish(Result result, String reason, Map<String, Object> where) {
     synchronized (this) {
-      if (!phaseFailed && (result == Result.SUCCEEDED || result == Result.ROLLED_BACK)) {
+      if (!phaseFailed && result != Result.FAILED) {
         events.phaseCompleted(phase);
       } else if (!phaseFailed) {
         events.phaseFailed(phase, reason);
@@ -432,6 +395,7 @@ public final class Incoming {
   final class Tap implements QmpEventListener {
     @Override
     public void onEvent(QmpEvent event) {
+      failover.onEvent(event);
       if (QemuEventTap.OF_INTEREST.contains(event.name())) {
         events.qemu(phase, Side.DESTINATION, event);
       }

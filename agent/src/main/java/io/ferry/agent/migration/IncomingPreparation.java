@@ -9,7 +9,9 @@ import io.ferry.agent.plan.DurationText;
 import io.ferry.agent.plan.MigrationPlan;
 import io.ferry.qmp.QmpClient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -51,6 +53,9 @@ final class IncomingPreparation {
                 "the destination QEMU is not paused waiting for an incoming migration (status "
                     + status.status() + "; start it with -S -incoming defer)");
           }
+          return standbysPresent(in);
+        })
+        .thenCompose(v -> {
           Map<String, Boolean> capabilities = new LinkedHashMap<>(plan.migration().capabilities());
           capabilities.put("events", true); // the load's completion is a MIGRATION event
           return in.qmp.migrateSetCapabilities(capabilities);
@@ -74,6 +79,29 @@ final class IncomingPreparation {
           return in;
         })
         .exceptionallyCompose(error -> undo(in, error));
+  }
+
+  /**
+   * Failover mode: QEMU plugs a primary on the destination only through its standby, so each
+   * standby must be there as a virtio-net with {@code failover=on}. (The hidden primary itself
+   * cannot be checked: QEMU lists it nowhere until the guest negotiates.)
+   */
+  private static CompletableFuture<Void> standbysPresent(Incoming in) {
+    List<CompletableFuture<String>> checks = new ArrayList<>();
+    for (String standby : in.failover.standbys()) {
+      checks.add(in.qmp.qomGet("/machine/peripheral/" + standby, "failover")
+          .handle((value, error) -> error == null && value.asBoolean(false) ? null
+              : standby + (error == null ? " has failover=off" : " is not there ("
+                  + Errors.message(error) + ")")));
+    }
+    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenRun(() -> {
+      List<String> problems = checks.stream().map(CompletableFuture::join).filter(p -> p != null).toList();
+      if (!problems.isEmpty()) {
+        throw new IncomingException(Kind.CONFLICT, "standby_missing",
+            "the destination QEMU lacks the failover standby of the plan: " + String.join("; ", problems)
+                + " (start it with the standby virtio-net-pci,failover=on and the primary with failover_pair_id)");
+      }
+    });
   }
 
   private static CompletableFuture<Incoming> undo(Incoming in, Throwable error) {

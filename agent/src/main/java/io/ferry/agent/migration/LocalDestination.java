@@ -130,9 +130,9 @@ final class LocalDestination implements Destination {
   }
 
   @Override
-  public CompletableFuture<QmpEvent> failoverNegotiated(String standby, Duration deadline) {
-    return qmp.awaitEvent(
-        e -> e.name().equals("FAILOVER_NEGOTIATED") && standby.equals(QmpEvents.deviceOf(e)), deadline);
+  public CompletableFuture<Long> failoverNegotiated(String standby, Duration deadline) {
+    return qmp.awaitEvent(QmpEvents.failoverNegotiated(standby), deadline)
+        .thenApply(event -> event.timestamp().epochMicros());
   }
 
   @Override

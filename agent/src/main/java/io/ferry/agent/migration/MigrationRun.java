@@ -12,7 +12,6 @@ import io.ferry.agent.plan.Mode;
 import io.ferry.qmp.EventSubscription;
 import io.ferry.qmp.MigrationInfo;
 import io.ferry.qmp.QmpClient;
-import io.ferry.qmp.QmpEvent;
 import io.ferry.qmp.QmpIoThread;
 import io.ferry.qmp.QmpOptions;
 import java.time.Duration;
@@ -40,7 +39,7 @@ final class MigrationRun {
   private boolean started;
   private volatile boolean ended;
   private Phase failedPhase;
-  private final Map<String, CompletableFuture<QmpEvent>> failoverNegotiated = new LinkedHashMap<>();
+  private final Map<String, CompletableFuture<Long>> failoverNegotiated = new LinkedHashMap<>();
 
   MigrationRun(RunContext ctx) {
     this.ctx = ctx;
@@ -242,11 +241,11 @@ final class MigrationRun {
                                   ctx.plan.timeouts().replug(),
                                   "FAILOVER_NEGOTIATED for " + primary)
                               .handle(
-                                  (event, error) -> {
+                                  (negotiatedAt, error) -> {
                                     if (error != null) {
                                       return PlugResult.failed(primary, Errors.message(error));
                                     }
-                                    ctx.timeline.deviceBack(primary, event.timestamp().epochMicros());
+                                    ctx.timeline.deviceBack(primary, negotiatedAt);
                                     return PlugResult.plugged(primary);
                                   })));
               return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new))

@@ -8,7 +8,6 @@ import io.ferry.agent.journal.JournalStep;
 import io.ferry.agent.peer.PeerClient;
 import io.ferry.agent.peer.PeerReply;
 import io.ferry.agent.plan.PlanJson;
-import io.ferry.qmp.QmpEvent;
 import io.ferry.qmp.QmpIoThread;
 import io.ferry.qmp.QmpOptions;
 import io.netty.handler.codec.http.HttpMethod;
@@ -21,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A destination on another host, driven through that host's ferry daemon over the peer protocol
@@ -55,6 +55,8 @@ final class PeerDestination implements Destination {
   private final String incomingPath;
   private volatile boolean prepareSent;
   private volatile LeaseRenewal renewal;
+  /** Failover mode: each standby's FAILOVER_NEGOTIATED time on this host's clock, from the commit's answer. */
+  private final Map<String, CompletableFuture<Long>> negotiated = new ConcurrentHashMap<>();
 
   PeerDestination(RunContext ctx, PeerClient client, URI agent) {
     this.ctx = ctx;
@@ -127,6 +129,17 @@ final class PeerDestination implements Destination {
   @Override
   public CompletableFuture<Void> prepare(Map<String, Boolean> capabilities, Map<String, Object> parameters) {
     ObjectNode plan = PlanJson.toTree(ctx.plan);
+    // The peer works from the devices' properties as this side resolved them (the plan's own, or
+    // the source device's): it binds a "host" named only on the source, and in failover mode it
+    // learns each primary's standby (failover_pair_id) that way.
+    for (JsonNode device : plan.path("devices")) {
+      SourceDevice found = ctx.sourceDevices.get(device.path("id").asText());
+      if (found != null) {
+        Map<String, Object> properties = found.destinationProperties(ctx.device(found.id()).destinationProperties());
+        properties.remove("id");
+        ((ObjectNode) device).set("destination", JSON.valueToTree(properties));
+      }
+    }
     // The peer applies exactly what this side settled on.
     ObjectNode migration = plan.putObject("migration");
     migration.set("capabilities", JSON.valueToTree(capabilities));
@@ -225,36 +238,59 @@ final class PeerDestination implements Destination {
         .handle((reply, error) -> {
           if (error == null && reply.ok()) {
             pointOfNoReturn.run();
-            return onSourceClock(reply.json(), sentUs, ClockOffset.wallMicros());
+            long offsetUs = offsetUs(reply.json(), sentUs, ClockOffset.wallMicros());
+            settleNegotiations(reply.json().path("failover"), offsetUs, null);
+            return reply.json().path("resumedAtMicros").asLong() - offsetUs;
           }
           String code = error == null ? reply.json().path("error").path("code").asText() : "";
           if (!NOT_COMMITTED.contains(code)) {
             pointOfNoReturn.run();
           }
           String why = error != null ? Errors.message(error) : reply.errorMessage();
+          settleNegotiations(null, 0, "the destination agent's commit failed: " + why);
           throw new PhaseFailure(Phase.COMMIT, "the destination agent's commit failed: " + why);
         });
   }
 
+  /** Keeps the promises of {@link #failoverNegotiated}: from the peer's answer, or with {@code failure}. */
+  private void settleNegotiations(JsonNode reported, long offsetUs, String failure) {
+    Map<String, JsonNode> byStandby = new LinkedHashMap<>();
+    if (reported != null) {
+      for (JsonNode n : reported) {
+        byStandby.put(n.path("standby").asText(), n);
+      }
+    }
+    negotiated.forEach((standby, promise) -> {
+      JsonNode n = byStandby.get(standby);
+      if (n != null && n.path("negotiatedAtMicros").canConvertToLong()) {
+        promise.complete(n.path("negotiatedAtMicros").asLong() - offsetUs);
+      } else {
+        promise.completeExceptionally(new IllegalStateException(failure != null ? failure
+            : n != null ? "the destination agent: " + n.path("error").asText()
+            : "the destination agent reported nothing about the standby " + standby));
+      }
+    });
+  }
+
   /**
-   * The destination QEMU's RESUME time moved onto this host's clock, so that the switchover gap
-   * (the source QEMU's STOP to it) does not carry the two hosts' clock difference. The peer
-   * stamps the commit's receipt and reply; a peer that does not leaves the time as it came.
+   * How far the destination's clock is ahead of this host's (µs), to move its QEMU's times onto
+   * this host's clock, so that the switchover gap (the source QEMU's STOP to the destination's
+   * RESUME) does not carry the two hosts' clock difference. The peer stamps the commit's receipt
+   * and reply; for a peer that does not, 0 (its times are taken as they come).
    */
-  private long onSourceClock(JsonNode answer, long sentUs, long answeredUs) {
-    long resumedAt = answer.path("resumedAtMicros").asLong();
+  private long offsetUs(JsonNode answer, long sentUs, long answeredUs) {
     JsonNode clock = answer.path("clock");
     if (!clock.path("receivedAtMicros").canConvertToLong() || !clock.path("repliedAtMicros").canConvertToLong()) {
-      return resumedAt;
+      return 0;
     }
     return ClockOffset.of(sentUs, clock.path("receivedAtMicros").asLong(), clock.path("repliedAtMicros").asLong(),
             answeredUs)
         .map(offset -> {
           ctx.events.step(Phase.COMMIT, "destination-clock",
               Map.of("offsetUs", offset.offsetUs(), "uncertaintyUs", offset.uncertaintyUs()));
-          return resumedAt - offset.offsetUs();
+          return offset.offsetUs();
         })
-        .orElse(resumedAt);
+        .orElse(0L);
   }
 
   @Override
@@ -280,10 +316,13 @@ final class PeerDestination implements Destination {
         });
   }
 
+  /**
+   * The peer waits for the negotiations itself (it sees its QEMU's events) and reports them in its
+   * answer to the commit; until then, this is a promise kept by {@link #commit}.
+   */
   @Override
-  public CompletableFuture<QmpEvent> failoverNegotiated(String standby, Duration deadline) {
-    return CompletableFuture.failedFuture(new PhaseFailure(Phase.PREFLIGHT,
-        "failover mode is not supported with a peer agent destination"));
+  public CompletableFuture<Long> failoverNegotiated(String standby, Duration deadline) {
+    return negotiated.computeIfAbsent(standby, s -> new CompletableFuture<>());
   }
 
   @Override

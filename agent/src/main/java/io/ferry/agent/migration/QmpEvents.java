@@ -23,6 +23,11 @@ final class QmpEvents {
     return e -> e.name().equals("DEVICE_DELETED") && id.equals(deviceOf(e));
   }
 
+  /** QEMU's FAILOVER_NEGOTIATED names the standby virtio-net by its {@code device-id}. */
+  static Predicate<QmpEvent> failoverNegotiated(String standby) {
+    return e -> e.name().equals("FAILOVER_NEGOTIATED") && standby.equals(deviceOf(e));
+  }
+
   static Predicate<QmpEvent> named(String name) {
     return e -> e.name().equals(name);
   }

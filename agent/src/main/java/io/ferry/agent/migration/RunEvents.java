@@ -49,8 +49,8 @@ final class RunEvents {
   void device(Phase phase, String device, String step, Map<String, ?> detail) {
     EventKind kind =
         switch (step) {
-          case "deleted", "plugged" -> EventKind.COMPLETED;
-          case "plug-failed" -> EventKind.FAILED;
+          case "deleted", "plugged", "failover-negotiated" -> EventKind.COMPLETED;
+          case "plug-failed", "failover-missing" -> EventKind.FAILED;
           case "blocks-migration" -> EventKind.PROGRESS;
           default -> EventKind.STARTED;
         };

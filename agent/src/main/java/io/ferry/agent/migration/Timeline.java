@@ -68,7 +68,10 @@ final class Timeline {
         (device, deleted) -> {
           Long back = deviceBackUs.get(device);
           if (back != null) {
-            windows.put(device, back - deleted);
+            // A device back in a still-paused destination (a failover primary QEMU plugs as it
+            // loads the stream) is of use to the guest only once it runs there.
+            long usable = destinationResumeUs == null ? back : Math.max(back, destinationResumeUs);
+            windows.put(device, usable - deleted);
           }
         });
     return windows;

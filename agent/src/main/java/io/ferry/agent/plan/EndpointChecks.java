@@ -8,7 +8,7 @@ final class EndpointChecks {
    * A destination with an {@code agent} is on another host: its daemon is driven over the peer
    * protocol, its {@code qmp} is a path on that host, and the stream must cross the network.
    */
-  static void peerChecks(Problems problems, Endpoint source, Endpoint destination, MigrationUri uri, Mode mode) {
+  static void peerChecks(Problems problems, Endpoint source, Endpoint destination, MigrationUri uri) {
     if (source != null && source.agent().isPresent()) {
       problems.add("$.source.agent", "is not supported: the plan runs on the source host's own daemon;"
           + " only the destination may name an agent");
@@ -19,9 +19,6 @@ final class EndpointChecks {
     if (uri instanceof MigrationUri.Unix) {
       problems.add("$.uri", "must be tcp:HOST:PORT (an address of the destination host) when the"
           + " destination is a peer agent: a unix socket does not reach another host");
-    }
-    if (mode == Mode.FAILOVER) {
-      problems.add("$.mode", "failover is not supported with a peer agent destination; use unplug-replug");
     }
   }
 

@@ -77,7 +77,7 @@ final class PlanReader {
     Timeouts timeouts = timeouts(o, at);
     MigrationTuning tuning = tuning(o, at);
     EndpointChecks.crossChecks(problems, source, destination, uri);
-    EndpointChecks.peerChecks(problems, source, destination, uri, mode);
+    EndpointChecks.peerChecks(problems, source, destination, uri);
     if (timeouts != null && timeouts.lease().isPresent() && destination != null && destination.agent().isEmpty()) {
       problems.add("$.timeouts.lease", "applies only to a peer agent destination (destination.agent):"
           + " it is how long that agent holds the incoming migration without hearing from the source");

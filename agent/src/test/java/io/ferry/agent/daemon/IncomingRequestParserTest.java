@@ -52,6 +52,26 @@ class IncomingRequestParserTest {
     assertCode("POST", "/v1/incoming/vm1/launch", NONE, "not_found");
   }
 
+  @Test
+  void aFailoverIncomingPlanMustNameEachPrimarysStandby() {
+    String plan = "{\"id\":\"vm1\",\"source\":{\"qmp\":\"/run/a.sock\"},"
+        + "\"destination\":{\"qmp\":\"/run/b.sock\"},\"uri\":\"tcp:10.0.0.2:4444\",\"mode\":\"failover\","
+        + "\"devices\":[{\"id\":\"hostdev0\",\"destination\":{\"driver\":\"e1000e\",\"failover_pair_id\":\"standby0\"}},"
+        + "{\"id\":\"hostdev1\"}]}";
+    assertThatThrownBy(() -> RequestParser.parse("POST", "/v1/incoming", JSON, null, bytes(plan)))
+        .isInstanceOfSatisfying(ApiException.class, e -> {
+          assertThat(e.code()).isEqualTo("invalid_plan");
+          assertThat(e.problems()).singleElement().isEqualTo(Map.of(
+              "path", "$.devices[1].destination.failover_pair_id",
+              "message", "is required by a peer destination in failover mode: the id of the primary's standby"));
+        });
+    ApiAction named = RequestParser.parse("POST", "/v1/incoming", JSON, null,
+        bytes(plan.replace("{\"id\":\"hostdev1\"}",
+            "{\"id\":\"hostdev1\",\"destination\":{\"driver\":\"e1000e\",\"failover_pair_id\":\"standby1\"}}")));
+    assertThat(named).isInstanceOfSatisfying(ApiAction.CreateIncoming.class,
+        c -> assertThat(c.plan().devices()).hasSize(2));
+  }
+
   private static void assertCode(String method, String path, byte[] body, String code) {
     assertThatThrownBy(() -> RequestParser.parse(method, path, JSON, null, body))
         .as(method + " " + path)

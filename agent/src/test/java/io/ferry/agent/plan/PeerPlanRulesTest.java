@@ -35,12 +35,10 @@ class PeerPlanRulesTest {
   }
 
   @Test
-  void failoverIsRefusedWithAPeerDestination() {
-    assertThat(problems(PEER.replace("\"uri\"", "\"mode\": \"failover\", \"uri\"")))
-        .singleElement().satisfies(p -> {
-          assertThat(p.path()).isEqualTo("$.mode");
-          assertThat(p.message()).contains("not supported with a peer agent");
-        });
+  void failoverIsAcceptedWithAPeerDestination() {
+    MigrationPlan plan = PlanParser.parse(PEER.replace("\"uri\"", "\"mode\": \"failover\", \"uri\""));
+    assertThat(plan.mode()).isEqualTo(Mode.FAILOVER);
+    assertThat(plan.destination().agent()).isPresent();
   }
 
   @Test

@@ -4,20 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ferry.agent.daemon.TlsFiles;
 import io.ferry.agent.event.EventKind;
 import io.ferry.agent.event.MigrationEvent;
 import io.ferry.agent.event.Phase;
 import io.ferry.agent.event.Result;
 import io.ferry.agent.event.ResultDetail;
-import io.ferry.agent.lab.HeartbeatMonitor;
 import io.ferry.agent.lab.HeartbeatSide;
-import io.ferry.agent.lab.LabPki;
-import io.ferry.agent.lab.LabVm;
-import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.nativetests.DaemonCurl;
-import io.ferry.nativetests.Prerequisites;
-import io.ferry.nativetests.lab.LabGuest;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
 import io.ferry.qmp.PciDeviceInfo;
 import java.nio.file.Files;
@@ -25,7 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -42,132 +35,141 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(NoLeftoverQemu.class)
 class TwoHostMigrationTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration BOOT = Duration.ofSeconds(120);
   private static final Duration MIGRATION = Duration.ofSeconds(240);
   private static final String MAC = "52:54:00:00:00:11";
-  private static final int PEER_PORT = 7443;
-  private static final int STREAM_PORT = 4444;
+  private static final String STANDBY = "virtio-net-pci,id=standby0,bus=rp1,mac=" + MAC + ",failover=on,romfile=";
+  private static final String PRIMARY =
+      "e1000e,id=hostdev0,bus=rp2,mac=" + MAC + ",failover_pair_id=standby0,romfile=";
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   Path workDir;
 
   @Test
   void theSourceDaemonMigratesTheGuestToTheOtherHostThroughThePeerDaemonOverMutualTls() throws Exception {
-    Prerequisites.require(isRoot(), "root (to create network namespaces with ip netns)");
-    Prerequisites.requireProgram("ip", "apt-get install -y iproute2");
-    Prerequisites.requireProgram("openssl", "apt-get install -y openssl");
-    Prerequisites.requireProgram("curl", "apt-get install -y curl");
-    Prerequisites.requireProgram("setpriv", "apt-get install -y util-linux");
+    try (TwoHostLab lab = TwoHostLab.start(workDir, "two", MAC,
+        b -> b.device("e1000e,id=hostnet1,bus=rp1,mac=" + MAC + ",romfile="), b -> b)) {
+      String id = "two-hosts-" + ProcessHandle.current().pid();
+      EventFollower sourceEvents = lab.follow(lab.sourceDaemon, id);
+      EventFollower destinationEvents = lab.follow(lab.destinationDaemon, id);
+      int destinationLines = lab.destination.consoleLineCount();
+      long destinationBeatsBefore = lab.heartbeat.count(HeartbeatSide.DESTINATION);
 
-    try (NetnsPair hosts = NetnsPair.create()) {
-      LabPki ca = LabPki.create(workDir.resolve("pki"), "ferry-two-hosts-ca");
-      TlsFiles sourceTls = ca.issue("host-a", List.of(hosts.firstAddress));
-      TlsFiles destinationTls = ca.issue("host-b", List.of(hosts.secondAddress));
+      post(lab, lab.plan(id, " \"devices\": [{\"id\": \"hostnet1\"}]"), id);
 
-      LabVmBuilder machine = LabVm.builder("two", workDir, LabGuest.image()).rootPorts(2);
-      CompletableFuture<LabVm> sourceStart = machine.copy().name("two-src")
-          .device("e1000e,id=hostnet1,bus=rp1,mac=" + MAC + ",romfile=")
-          .launchPrefix(NetnsPair.exec(hosts.first)).startAsync();
-      CompletableFuture<LabVm> destinationStart = machine.copy().name("two-dst").incoming(true)
-          .launchPrefix(NetnsPair.exec(hosts.second)).startAsync();
-      List<AutoCloseable> open = new ArrayList<>();
-      try {
-        LabVm source = sourceStart.join();
-        open.add(source);
-        LabVm destination = destinationStart.join();
-        open.add(destination);
-        HeartbeatMonitor heartbeat =
-            HeartbeatMonitor.connect(source.heartbeatSocket(), destination.heartbeatSocket());
-        open.add(heartbeat);
-        source.awaitConsole(Pattern.compile("FERRY-NICS: .*" + MAC), BOOT).join();
-        heartbeat.awaitCount(HeartbeatSide.SOURCE, 100, BOOT).join();
+      List<MigrationEvent> src = succeeded(sourceEvents, "source");
+      List<MigrationEvent> dst = succeeded(destinationEvents, "destination");
+      // The source daemon's stream: the whole state machine, with the peer steps in it.
+      assertThat(phasesStarted(src)).containsSubsequence(
+          Phase.PREFLIGHT, Phase.UNPLUG, Phase.MIGRATE, Phase.REPLUG, Phase.COMMIT, Phase.CLEANUP);
+      assertThat(phasesStarted(src)).doesNotContain(Phase.ROLLBACK);
+      assertThat(steps(src)).contains("incoming-requested", "incoming-prepared");
+      // Both namespaces share one kernel clock: the estimated offset must be 0 within its bound.
+      MigrationEvent clock = src.stream().filter(e -> "destination-clock".equals(e.detail().get("step")))
+          .findFirst().orElseThrow(() -> new AssertionError("no destination-clock step: " + sourceEvents.text()));
+      long offsetUs = ((Number) clock.detail().get("offsetUs")).longValue();
+      long uncertaintyUs = ((Number) clock.detail().get("uncertaintyUs")).longValue();
+      assertThat(Math.abs(offsetUs)).as(clock.detail().toString()).isLessThanOrEqualTo(uncertaintyUs + 1);
+      assertThat(src).anyMatch(e -> e.device().equals(Optional.of("hostnet1"))
+          && "plugged".equals(e.detail().get("step")) && "destination".equals(e.detail().get("side")));
 
-        DaemonProcess sourceDaemon = DaemonProcess.start("daemon-a", hosts.first, workDir, sourceTls, null);
-        open.add(sourceDaemon);
-        DaemonProcess destinationDaemon = DaemonProcess.start("daemon-b", hosts.second, workDir, destinationTls,
-            hosts.secondAddress + ":" + PEER_PORT);
-        open.add(destinationDaemon);
+      // The destination daemon's stream: prepare, load, plug, commit, with its own QEMU's events.
+      assertThat(phasesStarted(dst)).containsSubsequence(Phase.PREFLIGHT, Phase.MIGRATE, Phase.REPLUG, Phase.COMMIT);
+      assertThat(dst).anyMatch(e -> qemuEvent(e, "RESUME"));
+      assertThat(dst).anyMatch(e -> qemuEvent(e, "MIGRATION") && "completed".equals(e.detail().get("status")));
+      assertThat(dst).anyMatch(e -> e.device().equals(Optional.of("hostnet1"))
+          && "plugged".equals(e.detail().get("step")));
 
-        String id = "two-hosts-" + ProcessHandle.current().pid();
-        EventFollower sourceEvents = EventFollower.follow(sourceDaemon.socket, id);
-        open.add(sourceEvents);
-        EventFollower destinationEvents = EventFollower.follow(destinationDaemon.socket, id);
-        open.add(destinationEvents);
-        String plan = "{\"id\": \"" + id + "\",\n"
-            + " \"source\": {\"qmp\": \"" + source.agentQmpSocket() + "\"},\n"
-            + " \"destination\": {\"agent\": \"https://" + hosts.secondAddress + ":" + PEER_PORT + "\",\n"
-            + "                 \"qmp\": \"" + destination.agentQmpSocket() + "\"},\n"
-            + " \"uri\": \"tcp:" + hosts.secondAddress + ":" + STREAM_PORT + "\",\n"
-            + " \"devices\": [{\"id\": \"hostnet1\"}]}\n";
-        int destinationLines = destination.consoleLineCount();
-        long destinationBeatsBefore = heartbeat.count(HeartbeatSide.DESTINATION);
+      // The guest runs on the other host now, with its NIC, and its heartbeat goes on there.
+      assertGuestMoved(lab, "hostnet1", destinationBeatsBefore, destinationLines);
 
-        String accepted = DaemonCurl.body(sourceDaemon.socket, "-X", "POST", "-H", "Content-Type: application/json",
-            "--data-binary", plan, "http://ferry/v1/migrations");
-        assertThat(JSON.readTree(accepted).path("id").asText()).as(accepted).isEqualTo(id);
-
-        MigrationEvent sourceResult = sourceEvents.result().get(MIGRATION.toSeconds(), TimeUnit.SECONDS);
-        MigrationEvent destinationResult = destinationEvents.result().get(60, TimeUnit.SECONDS);
-        Files.writeString(workDir.resolve("source-events.ndjson"), sourceEvents.text());
-        Files.writeString(workDir.resolve("destination-events.ndjson"), destinationEvents.text());
-        assertThat(ResultDetail.of(sourceResult).result()).as(sourceEvents.text()).isEqualTo(Result.SUCCEEDED);
-        assertThat(ResultDetail.of(destinationResult).result()).as(destinationEvents.text())
-            .isEqualTo(Result.SUCCEEDED);
-
-        // The source daemon's stream: the whole state machine, with the peer steps in it.
-        List<MigrationEvent> src = sourceEvents.events();
-        assertThat(phasesStarted(src)).containsSubsequence(
-            Phase.PREFLIGHT, Phase.UNPLUG, Phase.MIGRATE, Phase.REPLUG, Phase.COMMIT, Phase.CLEANUP);
-        assertThat(phasesStarted(src)).doesNotContain(Phase.ROLLBACK);
-        assertThat(steps(src)).contains("incoming-requested", "incoming-prepared");
-        // Both namespaces share one kernel clock: the estimated offset must be 0 within its bound.
-        MigrationEvent clock = src.stream().filter(e -> "destination-clock".equals(e.detail().get("step")))
-            .findFirst().orElseThrow(() -> new AssertionError("no destination-clock step: " + sourceEvents.text()));
-        long offsetUs = ((Number) clock.detail().get("offsetUs")).longValue();
-        long uncertaintyUs = ((Number) clock.detail().get("uncertaintyUs")).longValue();
-        assertThat(Math.abs(offsetUs)).as(clock.detail().toString()).isLessThanOrEqualTo(uncertaintyUs + 1);
-        assertThat(src).anyMatch(e -> e.device().equals(java.util.Optional.of("hostnet1"))
-            && "plugged".equals(e.detail().get("step")) && "destination".equals(e.detail().get("side")));
-
-        // The destination daemon's stream: prepare, load, plug, commit, with its own QEMU's events.
-        List<MigrationEvent> dst = destinationEvents.events();
-        assertThat(phasesStarted(dst)).containsSubsequence(Phase.PREFLIGHT, Phase.MIGRATE, Phase.REPLUG, Phase.COMMIT);
-        assertThat(dst).anyMatch(e -> e.kind() == EventKind.QEMU && e.qemu().isPresent()
-            && e.qemu().get().event().equals("RESUME"));
-        assertThat(dst).anyMatch(e -> e.kind() == EventKind.QEMU && e.qemu().isPresent()
-            && e.qemu().get().event().equals("MIGRATION") && "completed".equals(e.detail().get("status")));
-        assertThat(dst).anyMatch(e -> e.device().equals(java.util.Optional.of("hostnet1"))
-            && "plugged".equals(e.detail().get("step")));
-
-        // The guest runs on the other host now, with its NIC, and its heartbeat goes on there.
-        assertThat(destination.qmp().join().queryStatus().join().running()).isTrue();
-        assertThat(source.qmp().join().queryStatus().join().status()).isEqualTo("postmigrate");
-        assertThat(destination.qmp().join().queryPci().join().stream().map(PciDeviceInfo::qdevId))
-            .contains("hostnet1");
-        heartbeat.awaitCount(HeartbeatSide.DESTINATION, destinationBeatsBefore + 50, BOOT).join();
-        destination.awaitConsole(Pattern.compile("FERRY-NICS: .*" + Pattern.quote(MAC)), BOOT, destinationLines)
-            .join();
-
-        JsonNode view = JSON.readTree(DaemonCurl.body(sourceDaemon.socket, "http://ferry/v1/migrations/" + id));
-        assertThat(view.path("result").asText()).isEqualTo("SUCCEEDED");
-        assertThat(view.path("destinationAgent").asText())
-            .isEqualTo("https://" + hosts.secondAddress + ":" + PEER_PORT);
-        assertThat(view.path("role").asText()).isEqualTo("outgoing");
-        JsonNode incoming = JSON.readTree(DaemonCurl.body(destinationDaemon.socket, "http://ferry/v1/migrations/" + id));
-        assertThat(incoming.path("role").asText()).as(incoming.toString()).isEqualTo("incoming");
-        assertThat(incoming.path("state").asText()).isEqualTo("committed");
-        assertThat(incoming.path("result").asText()).isEqualTo("SUCCEEDED");
-        assertThat(src).as("no lease trouble on the way").noneMatch(e -> e.kind() == EventKind.WARNING
-            && String.valueOf(e.detail().get("message")).contains("lease"));
-        Files.writeString(Path.of("target", "ferry-two-hosts-source.ndjson"), sourceEvents.text());
-        Files.writeString(Path.of("target", "ferry-two-hosts-destination.ndjson"), destinationEvents.text());
-      } finally {
-        closeAll(open);
-        sourceStart.thenAccept(LabVm::close);
-        destinationStart.thenAccept(LabVm::close);
-        CompletableFuture.allOf(sourceStart, destinationStart).handle((v, e) -> null).join();
-      }
+      JsonNode view = JSON.readTree(DaemonCurl.body(lab.sourceDaemon.socket, "http://ferry/v1/migrations/" + id));
+      assertThat(view.path("result").asText()).isEqualTo("SUCCEEDED");
+      assertThat(view.path("destinationAgent").asText()).isEqualTo(lab.agentUrl());
+      assertThat(view.path("role").asText()).isEqualTo("outgoing");
+      JsonNode incoming = JSON.readTree(
+          DaemonCurl.body(lab.destinationDaemon.socket, "http://ferry/v1/migrations/" + id));
+      assertThat(incoming.path("role").asText()).as(incoming.toString()).isEqualTo("incoming");
+      assertThat(incoming.path("state").asText()).isEqualTo("committed");
+      assertThat(incoming.path("result").asText()).isEqualTo("SUCCEEDED");
+      assertThat(src).as("no lease trouble on the way").noneMatch(e -> e.kind() == EventKind.WARNING
+          && String.valueOf(e.detail().get("message")).contains("lease"));
+      Files.writeString(Path.of("target", "ferry-two-hosts-source.ndjson"), sourceEvents.text());
+      Files.writeString(Path.of("target", "ferry-two-hosts-destination.ndjson"), destinationEvents.text());
     }
+  }
+
+  /**
+   * QEMU-native failover across hosts: both QEMUs hold the standby virtio-net and the hidden
+   * primary. The source QEMU unplugs the primary itself; the destination daemon checks the
+   * standby, loads the stream, commits, and reports when its QEMU negotiated the standby (which
+   * plugs the primary); the source daemon takes that as the primary's return.
+   */
+  @Test
+  void aFailoverMigrationCrossesHostsAndTheDestinationPlugsThePrimaryOnNegotiation() throws Exception {
+    try (TwoHostLab lab = TwoHostLab.start(workDir, "twofo", MAC,
+        b -> b.device(STANDBY).device(PRIMARY), b -> b.device(STANDBY).device(PRIMARY))) {
+      String id = "two-hosts-failover-" + ProcessHandle.current().pid();
+      EventFollower sourceEvents = lab.follow(lab.sourceDaemon, id);
+      EventFollower destinationEvents = lab.follow(lab.destinationDaemon, id);
+      int destinationLines = lab.destination.consoleLineCount();
+      long destinationBeatsBefore = lab.heartbeat.count(HeartbeatSide.DESTINATION);
+
+      post(lab, lab.plan(id, " \"mode\": \"failover\",\n \"devices\": [{\"id\": \"hostdev0\"}]"), id);
+
+      List<MigrationEvent> src = succeeded(sourceEvents, "source");
+      List<MigrationEvent> dst = succeeded(destinationEvents, "destination");
+      assertThat(src).as("the source QEMU unplugged the primary itself")
+          .anyMatch(e -> qemuEvent(e, "UNPLUG_PRIMARY"));
+      assertThat(src).noneMatch(e -> "unplug-requested".equals(e.detail().get("step")));
+      assertThat(phasesStarted(src)).containsSubsequence(
+          Phase.PREFLIGHT, Phase.UNPLUG, Phase.MIGRATE, Phase.COMMIT, Phase.REPLUG, Phase.CLEANUP);
+      // The destination saw its QEMU negotiate the standby and reported when.
+      assertThat(dst).anyMatch(e -> qemuEvent(e, "FAILOVER_NEGOTIATED"));
+      MigrationEvent negotiated = dst.stream()
+          .filter(e -> "failover-negotiated".equals(e.detail().get("step")))
+          .findFirst().orElseThrow(() -> new AssertionError("no failover-negotiated: " + destinationEvents.text()));
+      assertThat(negotiated.device()).contains("hostdev0");
+      assertThat(negotiated.detail()).containsEntry("standby", "standby0");
+      assertThat(dst).noneMatch(e -> "plug-requested".equals(e.detail().get("step")));
+      MigrationEvent result = src.get(src.size() - 1);
+      assertThat(ResultDetail.of(result).figures().deviceAbsenceUs()).as(sourceEvents.text())
+          .containsKey("hostdev0");
+
+      // The guest runs on host-b with the standby and the primary QEMU plugged there.
+      assertGuestMoved(lab, "standby0", destinationBeatsBefore, destinationLines);
+      assertThat(lab.destination.qmp().join().queryPci().join().stream().map(PciDeviceInfo::qdevId))
+          .contains("hostdev0");
+      Files.writeString(Path.of("target", "ferry-two-hosts-failover-source.ndjson"), sourceEvents.text());
+      Files.writeString(Path.of("target", "ferry-two-hosts-failover-destination.ndjson"), destinationEvents.text());
+    }
+  }
+
+  private static void post(TwoHostLab lab, String plan, String id) throws Exception {
+    String accepted = DaemonCurl.body(lab.sourceDaemon.socket, "-X", "POST", "-H", "Content-Type: application/json",
+        "--data-binary", plan, "http://ferry/v1/migrations");
+    assertThat(JSON.readTree(accepted).path("id").asText()).as(accepted).isEqualTo(id);
+  }
+
+  /** Waits for a daemon's result of the migration, asserts SUCCEEDED, and gives its events. */
+  private static List<MigrationEvent> succeeded(EventFollower events, String side) throws Exception {
+    MigrationEvent result = events.result().get(MIGRATION.toSeconds(), TimeUnit.SECONDS);
+    assertThat(ResultDetail.of(result).result()).as(side + ": " + events.text()).isEqualTo(Result.SUCCEEDED);
+    return events.events();
+  }
+
+  private static void assertGuestMoved(TwoHostLab lab, String device, long destinationBeatsBefore,
+      int destinationLines) {
+    assertThat(lab.destination.qmp().join().queryStatus().join().running()).isTrue();
+    assertThat(lab.source.qmp().join().queryStatus().join().status()).isEqualTo("postmigrate");
+    assertThat(lab.destination.qmp().join().queryPci().join().stream().map(PciDeviceInfo::qdevId))
+        .contains(device);
+    lab.heartbeat.awaitCount(HeartbeatSide.DESTINATION, destinationBeatsBefore + 50, TwoHostLab.BOOT).join();
+    lab.destination.awaitConsole(Pattern.compile("FERRY-NICS: .*" + Pattern.quote(MAC)), TwoHostLab.BOOT,
+        destinationLines).join();
+  }
+
+  private static boolean qemuEvent(MigrationEvent e, String name) {
+    return e.kind() == EventKind.QEMU && e.qemu().isPresent() && e.qemu().get().event().equals(name);
   }
 
   private static List<Phase> phasesStarted(List<MigrationEvent> events) {
@@ -182,27 +184,5 @@ class TwoHostMigrationTest {
 
   private static List<Object> steps(List<MigrationEvent> events) {
     return events.stream().map(e -> e.detail().get("step")).filter(s -> s != null).toList();
-  }
-
-  private static void closeAll(List<AutoCloseable> open) throws Exception {
-    Exception first = null;
-    for (int i = open.size() - 1; i >= 0; i--) {
-      try {
-        open.get(i).close();
-      } catch (Exception e) {
-        first = first == null ? e : first;
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
-  }
-
-  private static boolean isRoot() {
-    try {
-      return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
-    } catch (Exception e) {
-      return false;
-    }
   }
 }
