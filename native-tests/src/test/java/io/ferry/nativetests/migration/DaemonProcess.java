@@ -106,10 +106,23 @@ final class DaemonProcess implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      if (process.isAlive()) {
+      if (!exits()) {
         throw new UncheckedIOException(e);
       }
       // The JDK closes the pipe once the process has exited: the output ended with it.
+    }
+  }
+
+  /**
+   * Whether the process is exiting: the JDK closes its pipe as it reaps it, a moment before it
+   * marks it exited, so a read can fail while {@code isAlive()} is still true.
+   */
+  private boolean exits() {
+    try {
+      return process.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 
