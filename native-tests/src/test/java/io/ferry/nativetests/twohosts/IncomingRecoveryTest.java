@@ -18,16 +18,11 @@ import io.ferry.agent.journal.JournalReplay;
 import io.ferry.agent.journal.JournalStep;
 import io.ferry.agent.journal.MigrationJournal;
 import io.ferry.agent.lab.LabVm;
-import io.ferry.agent.migration.Incoming;
-import io.ferry.agent.migration.Incomings;
 import io.ferry.nativetests.lab.NoLeftoverQemu;
-import io.ferry.qmp.QmpClient;
-import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -53,14 +48,15 @@ class IncomingRecoveryTest {
     Path file = dir.resolve("state/migrations.journal");
     ExecutorService blocking = Executors.newCachedThreadPool();
     try (FakeKernelHost host = new FakeKernelHost(dir.resolve("host"));
-        LabVm destination = machine("rec", dir).name("rec-dst").incoming(true).start()) {
+        LabVm destination = machine("rec", dir).name("rec-dst").incoming(true).start();
+        MonitorRelay monitor = relay(destination, dir)) {
       // The first daemon prepares the incoming migration, then "crashes": no abort, no result.
       try (FileMigrationJournal journal = FileMigrationJournal.open(file); EventBus bus = new EventBus()) {
         DaemonCore first = new DaemonCore(bus, host.devices, blocking, journal,
             new VfioHostDevices(host.devices, blocking), null, Duration.ofHours(1));
-        assertThat(first.handle(new ApiAction.CreateIncoming(plan("in-crash", destination.agentQmpSocket(), freePort())))
+        assertThat(first.handle(new ApiAction.CreateIncoming(plan("in-crash", monitor.path(), freePort())))
             .get(30, TimeUnit.SECONDS).status()).isEqualTo(201);
-        crash(first, "in-crash");
+        monitor.dropConnections(); // the crash
       }
       assertThat(host.driver()).isEqualTo("vfio-pci");
       assertThat(status(destination)).isEqualTo("inmigrate");
@@ -109,14 +105,15 @@ class IncomingRecoveryTest {
     int port = freePort();
     try (FakeKernelHost host = new FakeKernelHost(dir.resolve("host"));
         LabVm destination = machine("ran", dir).name("ran-dst").incoming(true).start();
-        LabVm source = machine("ran", dir).name("ran-src").start()) {
+        LabVm source = machine("ran", dir).name("ran-src").start();
+        MonitorRelay monitor = relay(destination, dir)) {
       try (FileMigrationJournal journal = FileMigrationJournal.open(file); EventBus bus = new EventBus()) {
         DaemonCore first = new DaemonCore(bus, host.devices, blocking, journal,
             new VfioHostDevices(host.devices, blocking), null, Duration.ofHours(1));
-        first.handle(new ApiAction.CreateIncoming(plan("in-ran", destination.agentQmpSocket(), port))).get(30, TimeUnit.SECONDS);
+        first.handle(new ApiAction.CreateIncoming(plan("in-ran", monitor.path(), port))).get(30, TimeUnit.SECONDS);
         IncomingLab.send(source, port).get(120, TimeUnit.SECONDS);
         first.handle(new ApiAction.CommitIncoming("in-ran")).get(30, TimeUnit.SECONDS);
-        crash(first, "in-ran");
+        monitor.dropConnections(); // the crash
       }
       assertThat(status(destination)).as("the guest runs here").isEqualTo("running");
       // The commit's result record closed it: a restart has nothing to settle, and must not touch it.
@@ -149,17 +146,9 @@ class IncomingRecoveryTest {
   /**
    * What a crash of the daemon's process does to the destination QEMU: its monitor connection
    * closes (QEMU serves one client per monitor, so the restarted daemon gets it only then). The
-   * daemon's core has no API for dropping a connection without acting on it, so this reaches it.
+   * daemon reaches the monitor through a relay, which cuts the connection as the kernel would.
    */
-  private static void crash(DaemonCore daemon, String id) throws Exception {
-    Field incomings = DaemonCore.class.getDeclaredField("incomings");
-    incomings.setAccessible(true);
-    Incoming in = ((Incomings) incomings.get(daemon)).get(id).orElseThrow();
-    Field qmp = Incoming.class.getDeclaredField("qmp");
-    qmp.setAccessible(true);
-    QmpClient client = (QmpClient) qmp.get(in);
-    CompletableFuture<Throwable> gone = client.disconnected();
-    client.close();
-    gone.get(10, TimeUnit.SECONDS);
+  private static MonitorRelay relay(LabVm destination, Path dir) throws Exception {
+    return MonitorRelay.start(dir.resolve("relay-" + destination.name() + ".qmp"), destination.agentQmpSocket());
   }
 }
