@@ -2,7 +2,6 @@ package io.ferry.nativetests.vfio;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ferry.qmp.QmpClient;
-import io.ferry.qmp.QmpOptions;
 import io.ferry.vfio.DeviceOperationException;
 import io.ferry.vfio.InGuestCheck;
 import io.ferry.vfio.PciAddress;
@@ -13,7 +12,6 @@ import io.ferry.vfio.ReleasedDevice;
 import io.ferry.vfio.VfioDevices;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * Runs inside the lab guest (see {@link RealKernelVfioTest}): a real VFIO assignment end to end.
  * ferry prepares the guest's e1000e, a nested {@code qemu-system-x86_64 -S} gets it with {@code
  * device_add vfio-pci,host=...} through ferry's QMP client, ferry is refused the device while
- * that QEMU holds it, and after QEMU quits ferry releases it back to e1000e. Prints {@code CHECK}
+ * that QEMU holds it, and after QEMU quits ferry releases it back to e1000e; then the daemon's
+ * peer side takes the NIC through {@code /v1/incoming} ({@link IncomingOnRealKernel}). Prints {@code CHECK}
  * lines like InGuestCheck and exits 0 only when all passed.
  */
 public final class NestedAssignmentMain {
@@ -61,25 +60,14 @@ public final class NestedAssignmentMain {
       ReleasedDevice released = devices.release(address);
       check("nested-release", released.driver().equals(Optional.of("e1000e")), released.toString());
     }
+    Path incoming = Files.createDirectories(state.resolve("incoming"));
+    new IncomingOnRealKernel(incoming, address, VfioDevices.forHost(incoming.resolve("devices.journal")),
+        NestedAssignmentMain::check).run();
   }
 
   private static void assign(PciAddress address, Path state) throws Exception {
-    Path socket = state.resolve("nested-qmp.sock");
-    Process qemu = new ProcessBuilder(
-        "qemu-system-x86_64", "-machine", "q35,accel=tcg", "-m", "64", "-nodefaults", "-display", "none",
-        "-no-user-config", "-S", "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=1",
-        "-qmp", "unix:" + socket + ",server=on,wait=off")
-        .redirectErrorStream(true).redirectOutput(state.resolve("nested-qemu.log").toFile()).start();
-    try {
-      // QEMU creates its QMP socket during start-up; no event tells us when (bounded wait).
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (!Files.exists(socket) && qemu.isAlive() && System.nanoTime() < deadline) {
-        TimeUnit.MILLISECONDS.sleep(50);
-      }
-      // TCG inside TCG, with a cold JVM: far slower than the library's 5 s default.
-      QmpOptions slow = QmpOptions.defaults().withConnectTimeout(Duration.ofSeconds(120))
-          .withDefaultCommandTimeout(Duration.ofSeconds(120));
-      QmpClient qmp = QmpClient.connect(socket, slow).get(150, TimeUnit.SECONDS);
+    try (NestedQemu qemu = NestedQemu.start(state, "nested", "-S")) {
+      QmpClient qmp = qemu.connect();
       long start = System.nanoTime();
       qmp.deviceAdd(Map.of("driver", "vfio-pci", "host", address.toString(), "id", "hostdev0", "bus", "rp1"))
           .get(120, TimeUnit.SECONDS);
@@ -107,11 +95,6 @@ public final class NestedAssignmentMain {
         check("nested-refuse-in-use", e.getMessage().contains("EBUSY"), e.getMessage());
       }
       qmp.quit().exceptionally(t -> null).get(60, TimeUnit.SECONDS);
-    } finally {
-      if (!qemu.waitFor(60, TimeUnit.SECONDS)) {
-        qemu.destroyForcibly();
-        qemu.waitFor(30, TimeUnit.SECONDS);
-      }
     }
   }
 

@@ -2,6 +2,7 @@ package io.ferry.nativetests.vfio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ferry.agent.daemon.DaemonCore;
 import io.ferry.agent.lab.GuestImage;
 import io.ferry.agent.lab.LabVm;
 import io.ferry.nativetests.GuestVisibleDir;
@@ -37,7 +38,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code NestedAssignmentMain} then hands the NIC to a nested {@code qemu-system-x86_64 -S} with
  * {@code device_add vfio-pci,host=...} through ferry's QMP client (a real VFIO assignment), checks
  * that ferry refuses to release or re-prepare it while that QEMU holds it, and releases it after
- * QEMU quits. Both run in one JVM inside the guest (a JVM start costs tens of seconds under TCG).
+ * QEMU quits; {@code IncomingOnRealKernel} then drives the daemon's peer side ({@code /v1/incoming}:
+ * prepare and abort; prepare, load a real stream from a nested source, plug vfio-pci, commit). Both run in one JVM inside the guest (a JVM start costs tens of seconds under TCG).
  */
 @ExtendWith(NoLeftoverQemu.class)
 class RealKernelVfioTest {
@@ -45,7 +47,8 @@ class RealKernelVfioTest {
   private static final List<String> CHECKS = List.of(
       "discover", "rtnetlink-getlink", "prepare", "refuse-in-use", "release", "refuse-shared-group",
       "ioctl-not-viable", "nested-prepare", "nested-device-add", "nested-release-refused-in-use", "nested-refuse-in-use",
-      "nested-release");
+      "nested-release", "incoming-prepare", "incoming-abort", "incoming-load", "incoming-plug", "incoming-commit",
+      "incoming-release");
 
   @Test
   void prepareRefuseAndReleaseOnARealKernelWithAnEmulatedIommu() throws Exception {
@@ -106,7 +109,7 @@ class RealKernelVfioTest {
   }
 
   /**
-   * The test's own classpath (vfio, qmp and their jars), copied under {@code into} so that the
+   * The test's own classpath (vfio, qmp, agent and their jars), copied under {@code into} so that the
    * guest reaches it through the 9p share of the host's root at the same paths.
    */
   private static String guestClasspath(Path into) throws IOException {
@@ -116,8 +119,9 @@ class RealKernelVfioTest {
         .filter(e -> !e.isBlank() && Files.exists(Path.of(e)))
         .map(Path::of)
         .collect(Collectors.toList());
-    assertThat(entries).as("vfio, qmp and this test's classes on the classpath")
-        .contains(location(VfioDevices.class), location(QmpClient.class), location(NestedAssignmentMain.class));
+    assertThat(entries).as("vfio, qmp, agent and this test's classes on the classpath")
+        .contains(location(VfioDevices.class), location(QmpClient.class), location(DaemonCore.class),
+            location(NestedAssignmentMain.class));
     List<String> staged = new ArrayList<>();
     for (int i = 0; i < entries.size(); i++) {
       Path entry = entries.get(i);
