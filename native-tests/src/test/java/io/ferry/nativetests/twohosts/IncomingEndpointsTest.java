@@ -68,6 +68,17 @@ class IncomingEndpointsTest {
       assertThat(code(refused)).isEqualTo("destination_not_incoming");
       assertThat(notIncoming.qmp().join().queryStatus().join().status()).isEqualTo("prelaunch");
 
+      // Failover: the primary's standby must be on the destination QEMU; this one has none.
+      Reply noStandby = post(socket, "/v1/incoming", plan("inc-fo", incoming.agentQmpSocket(), port)
+          .replace("{\"id\": \"hostnet1\"}", "{\"id\": \"hostdev0\", \"destination\": {\"driver\": \"e1000e\","
+              + " \"failover_pair_id\": \"standby0\"}}")
+          .replace("\"devices\"", "\"mode\": \"failover\", \"devices\""));
+      assertThat(noStandby.status()).as(noStandby.body()).isEqualTo(409);
+      assertThat(code(noStandby)).isEqualTo("standby_missing");
+      assertThat(JSON.readTree(noStandby.body()).path("error").path("message").asText()).contains("standby0");
+      assertThat(incoming.qmp().join().queryStatus().join().status()).as("left waiting").isEqualTo("inmigrate");
+      assertThat(portTaken(port)).as("no migrate-incoming was sent").isFalse();
+
       Reply created = post(socket, "/v1/incoming", plan("inc-1", incoming.agentQmpSocket(), port));
       assertThat(created.status()).as(created.body()).isEqualTo(201);
       assertThat(JSON.readTree(created.body()).path("state").asText()).isEqualTo("listening");
