@@ -39,7 +39,6 @@ final class MigrationRun {
   private boolean started;
   private volatile boolean ended;
   private Phase failedPhase;
-  private final Map<String, CompletableFuture<Long>> failoverNegotiated = new LinkedHashMap<>();
 
   MigrationRun(RunContext ctx) {
     this.ctx = ctx;
@@ -159,12 +158,13 @@ final class MigrationRun {
     }
     if (ctx.plan.mode() == Mode.FAILOVER) {
       // UNPLUG lasts from migrate to the source's "active": QEMU's wait-unplug.
+      FailoverPrimaries primaries = new FailoverPrimaries(ctx);
       return enter(Phase.UNPLUG)
           .thenCompose(v -> {
-            registerFailoverNegotiation();
+            primaries.watch();
             return new MigrateStream(ctx, () -> enter(Phase.MIGRATE)).run();
           })
-          .thenCompose(v -> commitFailover());
+          .thenCompose(v -> commitFailover(primaries));
     }
     return enter(Phase.UNPLUG)
         .thenCompose(v -> new Unplug(ctx).run())
@@ -227,46 +227,11 @@ final class MigrationRun {
             });
   }
 
-  private CompletableFuture<MigrationOutcome.Draft> commitFailover() {
+  private CompletableFuture<MigrationOutcome.Draft> commitFailover(FailoverPrimaries primaries) {
     return commit()
         .thenCompose(resumedAt -> enter(Phase.REPLUG))
-        .thenCompose(
-            entered -> {
-              List<CompletableFuture<PlugResult>> waits = new ArrayList<>();
-              failoverNegotiated.forEach(
-                  (primary, negotiated) ->
-                      waits.add(
-                          ctx.withDeadline(
-                                  ctx.waitOn(negotiated),
-                                  ctx.plan.timeouts().replug(),
-                                  "FAILOVER_NEGOTIATED for " + primary)
-                              .handle(
-                                  (negotiatedAt, error) -> {
-                                    if (error != null) {
-                                      return PlugResult.failed(primary, Errors.message(error));
-                                    }
-                                    ctx.timeline.deviceBack(primary, negotiatedAt);
-                                    return PlugResult.plugged(primary);
-                                  })));
-              return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new))
-                  .thenApply(v -> degradedOrSucceeded(waits.stream().map(CompletableFuture::join).toList()));
-            });
-  }
-
-  /** Registered before the migration starts: the destination may negotiate while still paused. */
-  private void registerFailoverNegotiation() {
-    Duration horizon =
-        ctx.plan.timeouts().unplug().plus(ctx.plan.timeouts().migration()).plus(ctx.plan.timeouts().replug()).plus(Commit.RESUME_TIMEOUT);
-    ctx.plan.devices().forEach(
-        device ->
-            failoverNegotiated.put(
-                device.id(),
-                ctx.destination.failoverNegotiated(standbyOf(device.id()), horizon)));
-  }
-
-  private String standbyOf(String primary) {
-    Object pair = ctx.sourceDevices.get(primary).properties().get("failover_pair_id");
-    return pair == null ? "" : pair.toString();
+        .thenCompose(entered -> primaries.returned())
+        .thenApply(this::degradedOrSucceeded);
   }
 
   /**
