@@ -36,7 +36,7 @@ final class FailoverWatch {
   }
 
   /** The standby a primary of a failover plan is paired with; the request parser made sure it is set. */
-  static String standbyOf(DevicePlan device) {
+  private static String standbyOf(DevicePlan device) {
     return String.valueOf(device.destinationProperties().orElse(Map.of()).get("failover_pair_id"));
   }
 

@@ -7,6 +7,7 @@ import io.ferry.agent.event.Phase;
 import io.ferry.agent.journal.JournalStep;
 import io.ferry.agent.peer.PeerClient;
 import io.ferry.agent.peer.PeerReply;
+import io.ferry.agent.plan.Mode;
 import io.ferry.agent.plan.PlanJson;
 import io.ferry.qmp.QmpIoThread;
 import io.ferry.qmp.QmpOptions;
@@ -234,7 +235,9 @@ final class PeerDestination implements Destination {
   public CompletableFuture<Long> commit(Runnable pointOfNoReturn) {
     stopRenewing(); // the commit is itself a call; after it the lease no longer applies
     long sentUs = ClockOffset.wallMicros();
-    return ctx.waitOn(client.send(agent, HttpMethod.POST, incomingPath + "/commit", null, RESUME))
+    // In failover mode the peer also waits, at most the replug deadline, for the negotiations.
+    Duration limit = ctx.plan.mode() == Mode.FAILOVER ? RESUME.plus(ctx.plan.timeouts().replug()) : RESUME;
+    return ctx.waitOn(client.send(agent, HttpMethod.POST, incomingPath + "/commit", null, limit))
         .handle((reply, error) -> {
           if (error == null && reply.ok()) {
             pointOfNoReturn.run();
