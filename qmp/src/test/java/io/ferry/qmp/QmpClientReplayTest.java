@@ -149,17 +149,7 @@ class QmpClientReplayTest extends ReplayClientTest {
   void idlessErrorFailsEveryPendingCommandAndCloses() throws Exception {
     connect("idless-error");
     CompletableFuture<Throwable> listenerClosed = new CompletableFuture<>();
-    client.subscribe(
-        new QmpEventListener() {
-          @Override
-          public void onEvent(QmpEvent event) {}
-
-          @Override
-          public void onClosed(Throwable reason) {
-            listenerClosed.complete(reason);
-          }
-        },
-        4);
+    client.subscribe(closedInto(listenerClosed), 4);
     CompletableFuture<VmStatus> answered = client.queryStatus();
     CompletableFuture<VmStatus> pending = client.queryStatus();
     assertThat(answered.get(5, SECONDS).status()).isEqualTo("prelaunch");

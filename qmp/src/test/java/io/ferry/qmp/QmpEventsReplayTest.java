@@ -215,18 +215,7 @@ class QmpEventsReplayTest extends ReplayClientTest {
     client.quit().get(5, SECONDS);
     client.disconnected().get(5, SECONDS);
     CompletableFuture<Throwable> closed = new CompletableFuture<>();
-    EventSubscription late =
-        client.subscribe(
-            new QmpEventListener() {
-              @Override
-              public void onEvent(QmpEvent event) {}
-
-              @Override
-              public void onClosed(Throwable reason) {
-                closed.complete(reason);
-              }
-            },
-            4);
+    EventSubscription late = client.subscribe(closedInto(closed), 4);
     assertThat(closed.get(5, SECONDS)).isInstanceOf(QmpDisconnectedException.class);
     assertThat(late.isActive()).isFalse();
     assertThat(failureOf(client.awaitEvent(e -> true, Duration.ofSeconds(5))))

@@ -33,6 +33,19 @@ abstract class ReplayClientTest {
     return client;
   }
 
+  /** A listener that ignores events and completes {@code closed} with why it was closed. */
+  static QmpEventListener closedInto(CompletableFuture<Throwable> closed) {
+    return new QmpEventListener() {
+      @Override
+      public void onEvent(QmpEvent event) {}
+
+      @Override
+      public void onClosed(Throwable reason) {
+        closed.complete(reason);
+      }
+    };
+  }
+
   static Throwable failureOf(CompletableFuture<?> future) {
     assertThatThrownBy(() -> future.get(5, SECONDS)).isInstanceOf(ExecutionException.class);
     try {
