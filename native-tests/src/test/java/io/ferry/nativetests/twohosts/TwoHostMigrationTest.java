@@ -49,15 +49,9 @@ class TwoHostMigrationTest {
     try (TwoHostLab lab = TwoHostLab.start(workDir, "two", MAC,
         b -> b.device("e1000e,id=hostnet1,bus=rp1,mac=" + MAC + ",romfile="), b -> b)) {
       String id = "two-hosts-" + ProcessHandle.current().pid();
-      EventFollower sourceEvents = lab.follow(lab.sourceDaemon, id);
-      EventFollower destinationEvents = lab.follow(lab.destinationDaemon, id);
-      int destinationLines = lab.destination.consoleLineCount();
-      long destinationBeatsBefore = lab.heartbeat.count(HeartbeatSide.DESTINATION);
-
-      post(lab, lab.plan(id, " \"devices\": [{\"id\": \"hostnet1\"}]"), id);
-
-      List<MigrationEvent> src = succeeded(sourceEvents, "source");
-      List<MigrationEvent> dst = succeeded(destinationEvents, "destination");
+      Migrated run = migrate(lab, id, " \"devices\": [{\"id\": \"hostnet1\"}]");
+      List<MigrationEvent> src = run.sourceEvents();
+      List<MigrationEvent> dst = run.destinationEvents();
       // The source daemon's stream: the whole state machine, with the peer steps in it.
       assertThat(phasesStarted(src)).containsSubsequence(
           Phase.PREFLIGHT, Phase.UNPLUG, Phase.MIGRATE, Phase.REPLUG, Phase.COMMIT, Phase.CLEANUP);
@@ -65,7 +59,7 @@ class TwoHostMigrationTest {
       assertThat(steps(src)).contains("incoming-requested", "incoming-prepared");
       // Both namespaces share one kernel clock: the estimated offset must be 0 within its bound.
       MigrationEvent clock = src.stream().filter(e -> "destination-clock".equals(e.detail().get("step")))
-          .findFirst().orElseThrow(() -> new AssertionError("no destination-clock step: " + sourceEvents.text()));
+          .findFirst().orElseThrow(() -> new AssertionError("no destination-clock step: " + run.source().text()));
       long offsetUs = ((Number) clock.detail().get("offsetUs")).longValue();
       long uncertaintyUs = ((Number) clock.detail().get("uncertaintyUs")).longValue();
       assertThat(Math.abs(offsetUs)).as(clock.detail().toString()).isLessThanOrEqualTo(uncertaintyUs + 1);
@@ -80,7 +74,7 @@ class TwoHostMigrationTest {
           && "plugged".equals(e.detail().get("step")));
 
       // The guest runs on the other host now, with its NIC, and its heartbeat goes on there.
-      assertGuestMoved(lab, "hostnet1", destinationBeatsBefore, destinationLines);
+      assertGuestMoved(lab, "hostnet1", run);
 
       JsonNode view = JSON.readTree(DaemonCurl.body(lab.sourceDaemon.socket, "http://ferry/v1/migrations/" + id));
       assertThat(view.path("result").asText()).isEqualTo("SUCCEEDED");
@@ -93,8 +87,8 @@ class TwoHostMigrationTest {
       assertThat(incoming.path("result").asText()).isEqualTo("SUCCEEDED");
       assertThat(src).as("no lease trouble on the way").noneMatch(e -> e.kind() == EventKind.WARNING
           && String.valueOf(e.detail().get("message")).contains("lease"));
-      Files.writeString(Path.of("target", "ferry-two-hosts-source.ndjson"), sourceEvents.text());
-      Files.writeString(Path.of("target", "ferry-two-hosts-destination.ndjson"), destinationEvents.text());
+      Files.writeString(Path.of("target", "ferry-two-hosts-source.ndjson"), run.source().text());
+      Files.writeString(Path.of("target", "ferry-two-hosts-destination.ndjson"), run.destination().text());
     }
   }
 
@@ -109,15 +103,9 @@ class TwoHostMigrationTest {
     try (TwoHostLab lab = TwoHostLab.start(workDir, "twofo", MAC,
         b -> b.device(STANDBY).device(PRIMARY), b -> b.device(STANDBY).device(PRIMARY))) {
       String id = "two-hosts-failover-" + ProcessHandle.current().pid();
-      EventFollower sourceEvents = lab.follow(lab.sourceDaemon, id);
-      EventFollower destinationEvents = lab.follow(lab.destinationDaemon, id);
-      int destinationLines = lab.destination.consoleLineCount();
-      long destinationBeatsBefore = lab.heartbeat.count(HeartbeatSide.DESTINATION);
-
-      post(lab, lab.plan(id, " \"mode\": \"failover\",\n \"devices\": [{\"id\": \"hostdev0\"}]"), id);
-
-      List<MigrationEvent> src = succeeded(sourceEvents, "source");
-      List<MigrationEvent> dst = succeeded(destinationEvents, "destination");
+      Migrated run = migrate(lab, id, " \"mode\": \"failover\",\n \"devices\": [{\"id\": \"hostdev0\"}]");
+      List<MigrationEvent> src = run.sourceEvents();
+      List<MigrationEvent> dst = run.destinationEvents();
       assertThat(src).as("the source QEMU unplugged the primary itself")
           .anyMatch(e -> qemuEvent(e, "UNPLUG_PRIMARY"));
       assertThat(src).noneMatch(e -> "unplug-requested".equals(e.detail().get("step")));
@@ -127,45 +115,65 @@ class TwoHostMigrationTest {
       assertThat(dst).anyMatch(e -> qemuEvent(e, "FAILOVER_NEGOTIATED"));
       MigrationEvent negotiated = dst.stream()
           .filter(e -> "failover-negotiated".equals(e.detail().get("step")))
-          .findFirst().orElseThrow(() -> new AssertionError("no failover-negotiated: " + destinationEvents.text()));
+          .findFirst().orElseThrow(() -> new AssertionError("no failover-negotiated: " + run.destination().text()));
       assertThat(negotiated.device()).contains("hostdev0");
       assertThat(negotiated.detail()).containsEntry("standby", "standby0");
       assertThat(dst).noneMatch(e -> "plug-requested".equals(e.detail().get("step")));
       MigrationEvent result = src.get(src.size() - 1);
-      assertThat(ResultDetail.of(result).figures().deviceAbsenceUs()).as(sourceEvents.text())
+      assertThat(ResultDetail.of(result).figures().deviceAbsenceUs()).as(run.source().text())
           .containsKey("hostdev0");
 
       // The guest runs on host-b with the standby and the primary QEMU plugged there.
-      assertGuestMoved(lab, "standby0", destinationBeatsBefore, destinationLines);
+      assertGuestMoved(lab, "standby0", run);
       assertThat(lab.destination.qmp().join().queryPci().join().stream().map(PciDeviceInfo::qdevId))
           .contains("hostdev0");
-      Files.writeString(Path.of("target", "ferry-two-hosts-failover-source.ndjson"), sourceEvents.text());
-      Files.writeString(Path.of("target", "ferry-two-hosts-failover-destination.ndjson"), destinationEvents.text());
+      Files.writeString(Path.of("target", "ferry-two-hosts-failover-source.ndjson"), run.source().text());
+      Files.writeString(Path.of("target", "ferry-two-hosts-failover-destination.ndjson"), run.destination().text());
     }
   }
 
-  private static void post(TwoHostLab lab, String plan, String id) throws Exception {
-    String accepted = DaemonCurl.body(lab.sourceDaemon.socket, "-X", "POST", "-H", "Content-Type: application/json",
-        "--data-binary", plan, "http://ferry/v1/migrations");
-    assertThat(JSON.readTree(accepted).path("id").asText()).as(accepted).isEqualTo(id);
+  /** A migration both daemons reported SUCCEEDED, with what was seen of the destination before it. */
+  private record Migrated(EventFollower source, EventFollower destination, int destinationLines,
+      long destinationBeatsBefore) {
+    List<MigrationEvent> sourceEvents() {
+      return source.events();
+    }
+
+    List<MigrationEvent> destinationEvents() {
+      return destination.events();
+    }
   }
 
-  /** Waits for a daemon's result of the migration, asserts SUCCEEDED, and gives its events. */
-  private static List<MigrationEvent> succeeded(EventFollower events, String side) throws Exception {
+  /**
+   * Follows migration {@code id} on both daemons, posts the plan (with {@code planFields}) to the
+   * source daemon, and waits for both daemons' results, asserting SUCCEEDED.
+   */
+  private static Migrated migrate(TwoHostLab lab, String id, String planFields) throws Exception {
+    EventFollower source = lab.follow(lab.sourceDaemon, id);
+    EventFollower destination = lab.follow(lab.destinationDaemon, id);
+    Migrated run = new Migrated(source, destination, lab.destination.consoleLineCount(),
+        lab.heartbeat.count(HeartbeatSide.DESTINATION));
+    String accepted = DaemonCurl.body(lab.sourceDaemon.socket, "-X", "POST", "-H", "Content-Type: application/json",
+        "--data-binary", lab.plan(id, planFields), "http://ferry/v1/migrations");
+    assertThat(JSON.readTree(accepted).path("id").asText()).as(accepted).isEqualTo(id);
+    succeeded(source, "source");
+    succeeded(destination, "destination");
+    return run;
+  }
+
+  private static void succeeded(EventFollower events, String side) throws Exception {
     MigrationEvent result = events.result().get(MIGRATION.toSeconds(), TimeUnit.SECONDS);
     assertThat(ResultDetail.of(result).result()).as(side + ": " + events.text()).isEqualTo(Result.SUCCEEDED);
-    return events.events();
   }
 
-  private static void assertGuestMoved(TwoHostLab lab, String device, long destinationBeatsBefore,
-      int destinationLines) {
+  private static void assertGuestMoved(TwoHostLab lab, String device, Migrated run) {
     assertThat(lab.destination.qmp().join().queryStatus().join().running()).isTrue();
     assertThat(lab.source.qmp().join().queryStatus().join().status()).isEqualTo("postmigrate");
     assertThat(lab.destination.qmp().join().queryPci().join().stream().map(PciDeviceInfo::qdevId))
         .contains(device);
-    lab.heartbeat.awaitCount(HeartbeatSide.DESTINATION, destinationBeatsBefore + 50, TwoHostLab.BOOT).join();
+    lab.heartbeat.awaitCount(HeartbeatSide.DESTINATION, run.destinationBeatsBefore() + 50, TwoHostLab.BOOT).join();
     lab.destination.awaitConsole(Pattern.compile("FERRY-NICS: .*" + Pattern.quote(MAC)), TwoHostLab.BOOT,
-        destinationLines).join();
+        run.destinationLines()).join();
   }
 
   private static boolean qemuEvent(MigrationEvent e, String name) {
