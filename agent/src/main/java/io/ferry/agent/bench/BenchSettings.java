@@ -16,10 +16,12 @@ import java.util.Objects;
  *     RawBaseline}), or the libvirt sequence's detach and attach on a libvirt domain ({@link
  *     LibvirtBaseline})
  * @param parallel how many guests each run migrates at once, 1 to {@link #MAX_PARALLEL}
+ * @param warmup migrations run first and not counted
+ * @param ferryCpu whether the migrations also measure ferry's own CPU time ({@code --ferry-cpu})
  */
 public record BenchSettings(
     int runs, CommitPolicy commit, BenchMode mode, int devices, Long downtimeLimitMs, int dirtyMbps,
-    Baseline baseline, int parallel, int warmup) {
+    Baseline baseline, int parallel, int warmup, boolean ferryCpu) {
   public static final int MAX_DEVICES = 8;
   /** The scale the bench is built and measured for (16 guests of 256 MiB on the development machine). */
   public static final int MAX_PARALLEL = 16;

@@ -12,7 +12,7 @@ public final class FigureSummaries {
   public static final List<String> ORDER = List.of(
       MigrationRunFigures.DOWNTIME, MigrationRunFigures.TOTAL, MigrationRunFigures.SETUP,
       MigrationRunFigures.SWITCHOVER, MigrationRunFigures.HEARTBEAT, MigrationRunFigures.ABSENCE,
-      MigrationRunFigures.OVERHEAD, MigrationRunFigures.WALL, RawBaseline.WALL);
+      MigrationRunFigures.OVERHEAD, MigrationRunFigures.CPU, MigrationRunFigures.WALL, RawBaseline.WALL);
 
   private FigureSummaries() {}
 

@@ -139,7 +139,7 @@ public final class MigrationBench {
             LibvirtBaseline.virsh(LibvirtBaseline.searchPath(System.getenv("PATH"))), domain, dir, boot);
         onLibvirt.accept(libvirt.notes());
       }
-      Migrator migrator = new Migrator(event -> {});
+      Migrator migrator = settings.ferryCpu() ? new Migrator(event -> {}).measuringOwnCpu() : new Migrator(event -> {});
       // Warm-up runs go through exactly the same steps; only their figures are dropped.
       for (int w = 1; w <= settings.warmup(); w++) {
         runOnce(migrator, guests, base, settings, 0, "w" + w, memory, boot, flight, ignored -> {});
@@ -326,6 +326,7 @@ public final class MigrationBench {
       putUs(millis, MigrationRunFigures.ABSENCE,
           f.deviceAbsenceUs().values().stream().max(Long::compare).orElse(null));
       putUs(millis, MigrationRunFigures.OVERHEAD, f.ferryOverheadUs());
+      putUs(millis, MigrationRunFigures.CPU, f.ferryCpuUs());
     }
     if (gap != null) {
       millis.put(MigrationRunFigures.HEARTBEAT, gap.length().toNanos() / 1e6);

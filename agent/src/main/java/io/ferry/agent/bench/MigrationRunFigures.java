@@ -20,6 +20,7 @@ public record MigrationRunFigures(
   public static final String HEARTBEAT = "heartbeat gap";  // across the switchover: last beat on the source to first on the destination
   public static final String ABSENCE = "device absence";  // the longest over the run's devices
   public static final String OVERHEAD = "ferry overhead";
+  public static final String CPU = "ferry CPU";  // with --ferry-cpu: CPU time of ferry's thread in the overhead
   public static final String WALL = "wall time";
   /** Prefix of the per-phase figures, e.g. {@code phase UNPLUG}. */
   public static final String PHASE = "phase ";

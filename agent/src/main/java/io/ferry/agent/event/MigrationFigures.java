@@ -16,6 +16,8 @@ import java.util.Set;
  * @param deviceAbsenceUs device id → its DEVICE_DELETED to its re-add on the running guest
  * @param phaseDurationsUs phase → how long it took
  * @param ferryOverheadUs wall time minus the time spent waiting on QEMU and the guest
+ * @param ferryCpuUs the CPU time ferry's own thread used in those spans (measured only when asked
+ *     for: the overhead minus this is time ferry was ready to run but had no core)
  * @param totalTimeMs whole migration, from the plan's start to the result
  * @param setupTimeMs QEMU-reported {@code setup-time}
  * @param bytesTransferred QEMU-reported {@code ram.transferred}
@@ -27,6 +29,7 @@ public record MigrationFigures(
     Map<String, Long> deviceAbsenceUs,
     Map<Phase, Long> phaseDurationsUs,
     Long ferryOverheadUs,
+    Long ferryCpuUs,
     Long totalTimeMs,
     Long setupTimeMs,
     Long bytesTransferred,
@@ -46,7 +49,7 @@ public record MigrationFigures(
 
   /** Nothing measured. */
   public static MigrationFigures none() {
-    return new MigrationFigures(null, null, null, null, null, null, null, null, null);
+    return new MigrationFigures(null, null, null, null, null, null, null, null, null, null);
   }
 
   /** The JSON form inside the result event's {@code detail.figures}; null figures are left out. */
@@ -59,6 +62,7 @@ public record MigrationFigures(
     phaseDurationsUs.forEach((phase, us) -> phases.put(phase.name(), us));
     out.put("phaseDurationsUs", phases);
     putIfMeasured(out, "ferryOverheadUs", ferryOverheadUs);
+    putIfMeasured(out, "ferryCpuUs", ferryCpuUs);
     putIfMeasured(out, "totalTimeMs", totalTimeMs);
     putIfMeasured(out, "setupTimeMs", setupTimeMs);
     putIfMeasured(out, "bytesTransferred", bytesTransferred);
@@ -94,6 +98,7 @@ public record MigrationFigures(
         devices,
         phases,
         optionalLong(figures, "ferryOverheadUs"),
+        optionalLong(figures, "ferryCpuUs"),
         optionalLong(figures, "totalTimeMs"),
         optionalLong(figures, "setupTimeMs"),
         optionalLong(figures, "bytesTransferred"),
@@ -102,7 +107,7 @@ public record MigrationFigures(
 
   private static final Set<String> KNOWN = Set.of(
       "downtimeMs", "switchoverGapUs", "deviceAbsenceUs", "phaseDurationsUs", "ferryOverheadUs",
-      "totalTimeMs", "setupTimeMs", "bytesTransferred", "passes");
+      "ferryCpuUs", "totalTimeMs", "setupTimeMs", "bytesTransferred", "passes");
 
   private static void putIfMeasured(Map<String, Object> out, String name, Long value) {
     if (value != null) {
@@ -145,6 +150,7 @@ public record MigrationFigures(
     private final Map<String, Long> deviceAbsenceUs = new LinkedHashMap<>();
     private final Map<Phase, Long> phaseDurationsUs = new EnumMap<>(Phase.class);
     private Long ferryOverheadUs;
+    private Long ferryCpuUs;
     private Long totalTimeMs;
     private Long setupTimeMs;
     private Long bytesTransferred;
@@ -175,6 +181,11 @@ public record MigrationFigures(
       return this;
     }
 
+    public Builder ferryCpuUs(long v) {
+      ferryCpuUs = v;
+      return this;
+    }
+
     public Builder totalTimeMs(long v) {
       totalTimeMs = v;
       return this;
@@ -197,7 +208,7 @@ public record MigrationFigures(
 
     public MigrationFigures build() {
       return new MigrationFigures(downtimeMs, switchoverGapUs, deviceAbsenceUs, phaseDurationsUs,
-          ferryOverheadUs, totalTimeMs, setupTimeMs, bytesTransferred, passes);
+          ferryOverheadUs, ferryCpuUs, totalTimeMs, setupTimeMs, bytesTransferred, passes);
     }
   }
 

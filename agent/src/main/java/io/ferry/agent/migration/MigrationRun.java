@@ -394,12 +394,14 @@ final class MigrationRun {
   private MigrationFigures figures() {
     MigrationInfo info = completedInfo;
     long overheadUs = Math.max(0, (ctx.timeline.elapsedNs() - ctx.waits.waitedNs()) / 1_000);
+    Long cpuNs = ctx.waits.ownCpuNs();
     return new MigrationFigures(
         info == null ? null : info.downtimeMs(),
         ctx.timeline.switchoverGapUs(),
         ctx.timeline.deviceAbsenceUs(),
         ctx.timeline.phaseDurationsUs(),
         overheadUs,
+        cpuNs == null ? null : cpuNs / 1_000,
         info == null ? null : info.totalTimeMs(),
         info == null ? null : info.setupTimeMs(),
         info == null || info.ram() == null ? null : info.ram().transferred(),

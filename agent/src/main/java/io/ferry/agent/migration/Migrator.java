@@ -21,6 +21,7 @@ public final class Migrator {
   private final QmpRoundTripListener qmpRoundTrips;
   private final MigrationJournal journal;
   private final PeerClient peers;
+  private final boolean measureOwnCpu;
   private final Map<Path, String> sourcesInFlight = new ConcurrentHashMap<>();
 
   /** Without a journal (nothing survives this process), for local destinations only. */
@@ -41,10 +42,25 @@ public final class Migrator {
    */
   public Migrator(
       EventSink events, MigrationJournal journal, QmpRoundTripListener qmpRoundTrips, PeerClient peers) {
+    this(events, journal, qmpRoundTrips, peers, false);
+  }
+
+  private Migrator(EventSink events, MigrationJournal journal, QmpRoundTripListener qmpRoundTrips, PeerClient peers,
+      boolean measureOwnCpu) {
     this.events = events;
     this.journal = journal;
     this.qmpRoundTrips = qmpRoundTrips;
     this.peers = peers;
+    this.measureOwnCpu = measureOwnCpu;
+  }
+
+  /**
+   * The same migrator, but its migrations also report {@code ferryCpuUs}: the CPU time ferry's own
+   * thread used in the spans counted as its overhead. Each reading of a thread's CPU clock is a
+   * system call, about 40 per migration, so it is for benchmarks, not for every migration.
+   */
+  public Migrator measuringOwnCpu() {
+    return new Migrator(events, journal, qmpRoundTrips, peers, true);
   }
 
   /**
@@ -61,7 +77,8 @@ public final class Migrator {
     Path source = claim(plan);
     RunContext ctx =
         new RunContext(
-            plan, new RunEvents(plan.id(), events), new RunJournal(plan.id(), journal, 0), qmpRoundTrips);
+            plan, new RunEvents(plan.id(), events), new RunJournal(plan.id(), journal, 0), qmpRoundTrips,
+            measureOwnCpu);
     ctx.destination = destinationOf(ctx);
     MigrationRun run = new MigrationRun(ctx);
     CompletableFuture<MigrationOutcome> outcome;
@@ -89,7 +106,8 @@ public final class Migrator {
             plan,
             new RunEvents(plan.id(), events),
             new RunJournal(plan.id(), journal, journaled.nextSeq()),
-            qmpRoundTrips);
+            qmpRoundTrips,
+            false);
     ctx.destination = destinationOf(ctx);
     CompletableFuture<MigrationOutcome> outcome;
     try {

@@ -23,7 +23,7 @@ final class RunContext {
   final RunEvents events;
   final QmpRoundTripListener qmpRoundTrips;
   final RunJournal journal;
-  final WaitClock waits = new WaitClock();
+  final WaitClock waits;
   final Timeline timeline = new Timeline();
   final CompletableFuture<Void> cancelRequested = new CompletableFuture<>();
   /**
@@ -47,8 +47,9 @@ final class RunContext {
   /** Whether {@code migrate} was sent (a rollback must cancel it and wait for a final state). */
   volatile boolean migrationStarted;
 
-  RunContext(
-      MigrationPlan plan, RunEvents events, RunJournal journal, QmpRoundTripListener qmpRoundTrips) {
+  RunContext(MigrationPlan plan, RunEvents events, RunJournal journal, QmpRoundTripListener qmpRoundTrips,
+      boolean measureOwnCpu) {
+    this.waits = new WaitClock(measureOwnCpu);
     this.plan = plan;
     this.events = events;
     this.journal = journal;

@@ -41,7 +41,7 @@ class LibvirtDomainTest {
     LabVmBuilder base = LabVm.builder("bench", DIR, new GuestImage(Path.of("/cache/vmlinuz"), Path.of("/cache/initrd.img"), "6.1"))
         .memoryMiB(512).kernelArg("ferry.dirty_mbps=20");
     BenchSettings settings = new BenchSettings(2, CommitPolicy.AFTER_REPLUG, BenchMode.UNPLUG_REPLUG, 1, null, 20,
-        BenchSettings.Baseline.LIBVIRT, 1, 0);
+        BenchSettings.Baseline.LIBVIRT, 1, 0, false);
     LibvirtDomain domain = MigrationBench.libvirtDomain(base, settings, DIR);
     assertThat(domain.name()).matches("ferry-bench-\\d+-[0-9a-f]+");
     Document d = parse(domain.xml());
@@ -114,8 +114,8 @@ class LibvirtDomainTest {
   @Test
   void theLibvirtBaselineTakesUnplugReplugAndOneGuestOnly() {
     assertThatThrownBy(() -> new BenchSettings(1, CommitPolicy.AFTER_REPLUG, BenchMode.PLAIN, 1, null, 0,
-        BenchSettings.Baseline.LIBVIRT, 1, 0)).hasMessageContaining("--mode unplug-replug only");
+        BenchSettings.Baseline.LIBVIRT, 1, 0, false)).hasMessageContaining("--mode unplug-replug only");
     assertThatThrownBy(() -> new BenchSettings(1, CommitPolicy.AFTER_REPLUG, BenchMode.UNPLUG_REPLUG, 1, null, 0,
-        BenchSettings.Baseline.LIBVIRT, 2, 0)).hasMessageContaining("--parallel 1 only");
+        BenchSettings.Baseline.LIBVIRT, 2, 0, false)).hasMessageContaining("--parallel 1 only");
   }
 }

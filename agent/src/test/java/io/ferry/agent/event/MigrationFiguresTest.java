@@ -26,7 +26,7 @@ class MigrationFiguresTest {
   @Test
   void detailRoundTrips() {
     MigrationFigures f = new MigrationFigures(7L, 9_100L, Map.of("hostnet1", 190_000L),
-        Map.of(Phase.UNPLUG, 88_000L), 900L, 200L, 1L, 82_000_000L, 3L);
+        Map.of(Phase.UNPLUG, 88_000L), 900L, 700L, 200L, 1L, 82_000_000L, 3L);
     assertThat(MigrationFigures.fromDetail(f.toDetail())).isEqualTo(f);
     assertThat(MigrationFigures.fromDetail(MigrationFigures.none().toDetail()))
         .isEqualTo(MigrationFigures.none());

@@ -91,7 +91,7 @@ class BenchMigrationCliTest {
     LabGuest.image();
     Path two = dir.resolve("two");
     // The bare form: `ferry bench [options]` is the migration bench.
-    Run devices = ferry("bench", "--runs", "2", "--devices", "2", "--out", two.toString(),
+    Run devices = ferry("bench", "--runs", "2", "--devices", "2", "--ferry-cpu", "--out", two.toString(),
         "--work-dir", dir.resolve("work3").toString());
     assertThat(devices.exitCode()).as(devices.stdout() + devices.stderr()).isZero();
     for (String line : Files.readAllLines(two.resolve("runs.ndjson"))) {
@@ -103,7 +103,13 @@ class BenchMigrationCliTest {
       assertThat(run.at("/ms/device absence").asDouble() * 1000)
           .isCloseTo(Math.max(absence.get("hostnet1").asLong(), absence.get("hostnet2").asLong()),
               org.assertj.core.data.Offset.offset(1.0));
+      // --ferry-cpu: the CPU ferry's thread used within its overhead spans, never more than their wall time.
+      long cpuUs = run.at("/figures/ferryCpuUs").asLong();
+      assertThat(cpuUs).as(line).isPositive().isLessThanOrEqualTo(run.at("/figures/ferryOverheadUs").asLong());
+      assertThat(run.at("/ms/ferry CPU").asDouble()).isEqualTo(cpuUs / 1000.0);
     }
+    assertThat(devices.stdout()).contains("| ferry CPU ");
+    assertThat(JSON.readTree(two.resolve("summary.json").toFile()).at("/settings/ferryCpu").asBoolean()).isTrue();
 
     Path failover = dir.resolve("failover");
     Run pair = ferry("bench", "migration", "--runs", "2", "--mode", "failover", "--out", failover.toString(),
@@ -115,6 +121,7 @@ class BenchMigrationCliTest {
       JsonNode run = JSON.readTree(line);
       assertThat(run.get("result").asText()).isEqualTo("SUCCEEDED");
       assertThat(run.at("/figures/phaseDurationsUs/UNPLUG").asLong()).isPositive();
+      assertThat(run.at("/figures").has("ferryCpuUs")).as("not measured unless asked for").isFalse();
     }
     assertThat(JSON.readTree(failover.resolve("summary.json").toFile()).at("/settings/mode").asText())
         .isEqualTo("failover");
