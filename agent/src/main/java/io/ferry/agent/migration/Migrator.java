@@ -55,9 +55,10 @@ public final class Migrator {
   }
 
   /**
-   * The same migrator, but its migrations also report {@code ferryCpuUs}: the CPU time ferry's own
-   * thread used in the spans counted as its overhead. Each reading of a thread's CPU clock is a
-   * system call, about 40 per migration, so it is for benchmarks, not for every migration.
+   * A new migrator with this one's settings (it does not share this one's sources in flight) whose
+   * migrations also report {@code ferryCpuUs}: the CPU time ferry's own thread used in the spans
+   * counted as its overhead. Each reading of a thread's CPU clock is a system call, about 40 per
+   * migration, so it is for benchmarks, not for every migration.
    */
   public Migrator measuringOwnCpu() {
     return new Migrator(events, journal, qmpRoundTrips, peers, true);
