@@ -73,10 +73,12 @@ sealed interface Destination permits LocalDestination, PeerDestination {
 
   /**
    * Failover mode: when the destination QEMU reported FAILOVER_NEGOTIATED for {@code standby}
-   * (µs since the epoch, this host's clock). Registered before the migration starts: QEMU may
-   * report it while the destination is still paused, as it loads the stream.
+   * (µs since the epoch, this host's clock), once {@code primary} is found plugged there. QEMU
+   * reports the negotiation even when it has no primary to plug (it only warns), so the event
+   * alone proves nothing: without the primary this fails. Registered before the migration
+   * starts: QEMU may report it while the destination is still paused, as it loads the stream.
    */
-  CompletableFuture<Long> failoverNegotiated(String standby, Duration deadline);
+  CompletableFuture<Long> failoverNegotiated(String primary, String standby, Duration deadline);
 
   /** Lets go of connections; never changes the destination. */
   void close();

@@ -25,7 +25,7 @@ final class FailoverPrimaries {
     Duration horizon = ctx.plan.timeouts().unplug().plus(ctx.plan.timeouts().migration())
         .plus(ctx.plan.timeouts().replug()).plus(Commit.RESUME_TIMEOUT);
     ctx.plan.devices().forEach(device ->
-        negotiated.put(device.id(), ctx.destination.failoverNegotiated(standbyOf(device.id()), horizon)));
+        negotiated.put(device.id(), ctx.destination.failoverNegotiated(device.id(), standbyOf(device.id()), horizon)));
   }
 
   /**

@@ -75,15 +75,31 @@ final class IncomingCommit {
     if (!in.failover.active()) {
       return CompletableFuture.completedFuture(List.of());
     }
-    return in.failover.await(in.plan().timeouts().replug()).thenApply(all -> {
-      for (FailoverNegotiation n : all) {
-        in.events.device(Phase.COMMIT, n.primary(), n.negotiated() ? "failover-negotiated" : "failover-missing",
-            n.negotiated()
-                ? Map.of("side", "destination", "standby", n.standby(), "atMicros", n.negotiatedAtMicros())
-                : Map.of("side", "destination", "standby", n.standby(), "error", n.error()));
-      }
-      return all;
-    });
+    return in.failover.await(in.plan().timeouts().replug())
+        .thenCompose(all -> {
+          List<CompletableFuture<FailoverNegotiation>> checked = all.stream().map(n -> confirmed(in, n)).toList();
+          return CompletableFuture.allOf(checked.toArray(CompletableFuture[]::new))
+              .thenApply(v -> checked.stream().map(CompletableFuture::join).toList());
+        })
+        .thenApply(all -> {
+          for (FailoverNegotiation n : all) {
+            in.events.device(Phase.COMMIT, n.primary(), n.negotiated() ? "failover-negotiated" : "failover-missing",
+                n.negotiated()
+                    ? Map.of("side", "destination", "standby", n.standby(), "atMicros", n.negotiatedAtMicros())
+                    : Map.of("side", "destination", "standby", n.standby(), "error", n.error()));
+          }
+          return all;
+        });
+  }
+
+
+  /** A negotiation counts once the primary is found plugged: QEMU reports it even without one. */
+  private static CompletableFuture<FailoverNegotiation> confirmed(Incoming in, FailoverNegotiation n) {
+    if (!n.negotiated()) {
+      return CompletableFuture.completedFuture(n);
+    }
+    return PrimaryCheck.plugged(in.qmp, n.primary(), n.standby()).handle((v, error) -> error == null ? n
+        : new FailoverNegotiation(n.primary(), n.standby(), null, Errors.message(error)));
   }
 
   /** The guest runs here: SUCCEEDED, or DEGRADED when a failover primary did not come back. */

@@ -130,9 +130,10 @@ final class LocalDestination implements Destination {
   }
 
   @Override
-  public CompletableFuture<Long> failoverNegotiated(String standby, Duration deadline) {
+  public CompletableFuture<Long> failoverNegotiated(String primary, String standby, Duration deadline) {
     return qmp.awaitEvent(QmpEvents.failoverNegotiated(standby), deadline)
-        .thenApply(event -> event.timestamp().epochMicros());
+        .thenCompose(event -> PrimaryCheck.plugged(qmp, primary, standby)
+            .thenApply(v -> event.timestamp().epochMicros()));
   }
 
   @Override

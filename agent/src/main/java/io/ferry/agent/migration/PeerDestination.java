@@ -320,11 +320,12 @@ final class PeerDestination implements Destination {
   }
 
   /**
-   * The peer waits for the negotiations itself (it sees its QEMU's events) and reports them in its
-   * answer to the commit; until then, this is a promise kept by {@link #commit}.
+   * The peer waits for the negotiations itself (it sees its QEMU's events, and looks for the
+   * primary) and reports them in its answer to the commit; until then, this is a promise kept by
+   * {@link #commit}.
    */
   @Override
-  public CompletableFuture<Long> failoverNegotiated(String standby, Duration deadline) {
+  public CompletableFuture<Long> failoverNegotiated(String primary, String standby, Duration deadline) {
     return negotiated.computeIfAbsent(standby, s -> new CompletableFuture<>());
   }
 

@@ -47,6 +47,28 @@ class FailoverTest {
   }
 
   /**
+   * The destination QEMU has the standby but no primary paired with it. QEMU still reports
+   * FAILOVER_NEGOTIATED there (the guest negotiated the standby) and only warns that it found no
+   * primary to plug, so the negotiation alone proves nothing: ferry looks for the primary and,
+   * the guest already running there, reports the migration DEGRADED, naming it.
+   */
+  @Test
+  void aDestinationWithoutThePrimaryIsReportedDegradedThoughQemuNegotiated() {
+    try (MigrationLab lab = MigrationLab.start(workDir, "fonoprim", b -> b.device(STANDBY), List.of(PRIMARY))) {
+      MigrationOutcome outcome = lab.migrate(lab.plan().mode(Mode.FAILOVER).device("hostdev0").build());
+
+      assertThat(outcome.result()).as(lab.eventLog()).isEqualTo(Result.DEGRADED);
+      assertThat(outcome.reason()).contains("hostdev0");
+      assertThat(lab.events).anyMatch(e -> e.qemu().map(q -> q.event().equals("FAILOVER_NEGOTIATED")).orElse(false));
+      assertThat(lab.destination().queryStatus().join().running()).isTrue();
+      assertThat(lab.pciIds(lab.destination())).contains("standby0").doesNotContain("hostdev0");
+      assertThat(outcome.figures().deviceAbsenceUs()).doesNotContainKey("hostdev0");
+      long beats = lab.heartbeat.count(HeartbeatSide.DESTINATION);
+      lab.heartbeat.awaitCount(HeartbeatSide.DESTINATION, beats + 100, MigrationLab.BOOT).join();
+    }
+  }
+
+  /**
    * QEMU plugs the primary itself once the guest negotiates, so the lab's refusing guest (whose
    * trick is a slot nobody powers on) cannot hold it. A guest on native PCIe hotplug takes ~6 s
    * to release it (pciehp's 5 s wait): past a 2 s deadline that is a guest that does not release

@@ -132,6 +132,35 @@ class TwoHostMigrationTest {
     }
   }
 
+  /**
+   * The destination QEMU holds the standby but no primary: QEMU there still reports
+   * FAILOVER_NEGOTIATED, plugs nothing and only warns. The destination daemon looks for the
+   * primary, reports it missing in its commit answer, and both daemons end DEGRADED (the guest
+   * runs on host-b on the standby virtio-net), naming it.
+   */
+  @Test
+  void aFailoverDestinationWithoutThePrimaryEndsDegradedOnBothHosts() throws Exception {
+    try (TwoHostLab lab = TwoHostLab.start(workDir, "twonp", MAC,
+        b -> b.device(STANDBY).device(PRIMARY), b -> b.device(STANDBY))) {
+      String id = "two-hosts-no-primary-" + ProcessHandle.current().pid();
+      Migrated run = migrate(lab, id, " \"mode\": \"failover\",\n \"devices\": [{\"id\": \"hostdev0\"}]",
+          Result.DEGRADED);
+      MigrationEvent missing = run.destinationEvents().stream()
+          .filter(e -> "failover-missing".equals(e.detail().get("step")))
+          .findFirst().orElseThrow(() -> new AssertionError("no failover-missing: " + run.destination().text()));
+      assertThat(missing.device()).contains("hostdev0");
+      assertThat(String.valueOf(missing.detail().get("error"))).contains("plugged no hostdev0");
+      List<MigrationEvent> src = run.sourceEvents();
+      assertThat(ResultDetail.of(src.get(src.size() - 1)).reason()).hasValueSatisfying(r -> assertThat(r).contains("hostdev0"));
+      // The guest runs on host-b on its standby alone: no NIC appears there, the heartbeat goes on.
+      assertThat(lab.destination.qmp().join().queryStatus().join().running()).isTrue();
+      assertThat(lab.source.qmp().join().queryStatus().join().status()).isEqualTo("postmigrate");
+      assertThat(lab.destination.qmp().join().queryPci().join().stream().map(PciDeviceInfo::qdevId))
+          .contains("standby0").doesNotContain("hostdev0");
+      lab.heartbeat.awaitCount(HeartbeatSide.DESTINATION, run.destinationBeatsBefore() + 50, TwoHostLab.BOOT).join();
+    }
+  }
+
   /** A migration both daemons reported SUCCEEDED, with what was seen of the destination before it. */
   private record Migrated(EventFollower source, EventFollower destination, int destinationLines,
       long destinationBeatsBefore) {
@@ -149,6 +178,10 @@ class TwoHostMigrationTest {
    * source daemon, and waits for both daemons' results, asserting SUCCEEDED.
    */
   private static Migrated migrate(TwoHostLab lab, String id, String planFields) throws Exception {
+    return migrate(lab, id, planFields, Result.SUCCEEDED);
+  }
+
+  private static Migrated migrate(TwoHostLab lab, String id, String planFields, Result expected) throws Exception {
     EventFollower source = lab.follow(lab.sourceDaemon, id);
     EventFollower destination = lab.follow(lab.destinationDaemon, id);
     Migrated run = new Migrated(source, destination, lab.destination.consoleLineCount(),
@@ -156,14 +189,14 @@ class TwoHostMigrationTest {
     String accepted = DaemonCurl.body(lab.sourceDaemon.socket, "-X", "POST", "-H", "Content-Type: application/json",
         "--data-binary", lab.plan(id, planFields), "http://ferry/v1/migrations");
     assertThat(JSON.readTree(accepted).path("id").asText()).as(accepted).isEqualTo(id);
-    succeeded(source, "source");
-    succeeded(destination, "destination");
+    ended(source, "source", expected);
+    ended(destination, "destination", expected);
     return run;
   }
 
-  private static void succeeded(EventFollower events, String side) throws Exception {
+  private static void ended(EventFollower events, String side, Result expected) throws Exception {
     MigrationEvent result = events.result().get(MIGRATION.toSeconds(), TimeUnit.SECONDS);
-    assertThat(ResultDetail.of(result).result()).as(side + ": " + events.text()).isEqualTo(Result.SUCCEEDED);
+    assertThat(ResultDetail.of(result).result()).as(side + ": " + events.text()).isEqualTo(expected);
   }
 
   private static void assertGuestMoved(TwoHostLab lab, String device, Migrated run) {
