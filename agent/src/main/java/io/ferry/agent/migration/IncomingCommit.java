@@ -92,7 +92,6 @@ final class IncomingCommit {
         });
   }
 
-
   /** A negotiation counts once the primary is found plugged: QEMU reports it even without one. */
   private static CompletableFuture<FailoverNegotiation> confirmed(Incoming in, FailoverNegotiation n) {
     if (!n.negotiated()) {
