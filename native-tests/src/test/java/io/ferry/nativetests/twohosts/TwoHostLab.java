@@ -2,13 +2,13 @@ package io.ferry.nativetests.twohosts;
 
 import io.ferry.agent.daemon.TlsFiles;
 import io.ferry.agent.lab.HeartbeatMonitor;
+import io.ferry.agent.lab.HostPrerequisites;
 import io.ferry.agent.lab.HeartbeatSide;
 import io.ferry.agent.lab.LabPki;
 import io.ferry.agent.lab.LabVm;
 import io.ferry.agent.lab.LabVmBuilder;
 import io.ferry.nativetests.Prerequisites;
 import io.ferry.nativetests.lab.LabGuest;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +49,7 @@ final class TwoHostLab implements AutoCloseable {
    */
   static TwoHostLab start(Path workDir, String name, String mac, UnaryOperator<LabVmBuilder> sourceSide,
       UnaryOperator<LabVmBuilder> destinationSide) throws Exception {
-    Prerequisites.require(isRoot(), "root (to create network namespaces with ip netns)");
+    Prerequisites.require(HostPrerequisites.isRoot(), "root (to create network namespaces with ip netns)");
     Prerequisites.requireProgram("ip", "apt-get install -y iproute2");
     Prerequisites.requireProgram("openssl", "apt-get install -y openssl");
     Prerequisites.requireProgram("curl", "apt-get install -y curl");
@@ -139,14 +139,6 @@ final class TwoHostLab implements AutoCloseable {
     }
     if (first != null) {
       throw first;
-    }
-  }
-
-  private static boolean isRoot() {
-    try {
-      return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
-    } catch (Exception e) {
-      return false;
     }
   }
 }
