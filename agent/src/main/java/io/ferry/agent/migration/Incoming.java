@@ -14,14 +14,12 @@ import io.ferry.qmp.QmpClient;
 import io.ferry.qmp.QmpEvent;
 import io.ferry.qmp.QmpEventListener;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The destination's half of a two-host migration, run by the destination host's daemon on behalf
@@ -185,15 +183,7 @@ public final class Incoming {
           + " is a failover migration: QEMU plugs its primaries itself once the guest negotiates the standby");
     }
     begin("plug", Set.of(State.LISTENING));
-    return awaitLoaded()
-        .thenCompose(v -> {
-          enter(Phase.REPLUG);
-          List<CompletableFuture<PlugResult>> plugs = new ArrayList<>();
-          devices.forEach((id, properties) -> plugs.add(plugOne(id, properties)));
-          return CompletableFuture.allOf(plugs.toArray(CompletableFuture[]::new))
-              .thenApply(done -> plugs.stream().map(CompletableFuture::join).toList());
-        })
-        .whenComplete((results, error) -> end(error == null ? State.PLUGGED : null));
+    return IncomingPlug.run(this, devices);
   }
 
   /**
@@ -299,23 +289,6 @@ public final class Incoming {
     });
   }
 
-  private CompletableFuture<PlugResult> plugOne(String id, Map<String, Object> properties) {
-    Map<String, Object> args = new LinkedHashMap<>(properties);
-    args.put("id", id);
-    return journal.record(Phase.REPLUG, JournalStep.DEVICE_ADD, id, Map.of("side", "destination", "properties", args))
-        .thenCompose(v -> {
-          events.device(Phase.REPLUG, id, "plug-requested", Map.of("side", "destination", "properties", args));
-          return qmp.deviceAdd(args).orTimeout(plan.timeouts().replug().toMillis(), TimeUnit.MILLISECONDS);
-        })
-        .handle((v, error) -> {
-          PlugResult result = error == null ? PlugResult.plugged(id) : PlugResult.failed(id, Errors.message(error));
-          events.device(Phase.REPLUG, id, result.plugged() ? "plugged" : "plug-failed",
-              result.plugged() ? Map.of("side", "destination")
-                  : Map.of("side", "destination", "error", result.error()));
-          return result;
-        });
-  }
-
   private synchronized void begin(String what, Set<State> allowed) {
     if (busyWith != null) {
       throw new IncomingException(Kind.CONFLICT, "busy", "incoming " + id() + " is busy with " + busyWith);
@@ -328,9 +301,9 @@ public final class Incoming {
     lease.renew(); // a call from the source
   }
 
-  /** A call ({@link #begin}) is answered, leaving the state as it is. */
-  void endCall() {
-    end(null);
+  /** A call ({@link #begin}) is answered: the state becomes {@code next} unless null or ended. */
+  void endCall(State next) {
+    end(next);
   }
 
   private synchronized void end(State next) {

@@ -52,7 +52,7 @@ final class IncomingCommit {
         })
         .handle((committed, error) -> {
           boolean ran = in.state() == Incoming.State.COMMITTED;
-          in.endCall();
+          in.endCall(null);
           if (error == null) {
             return CompletableFuture.completedFuture(committed);
           }

@@ -373,7 +373,7 @@ final class MigrationRun {
     if (ctx.phase != failedPhase) {
       ctx.events.phaseCompleted(ctx.phase);
     }
-    MigrationFigures figures = figures();
+    MigrationFigures figures = RunFigures.of(ctx, completedInfo);
     MigrationOutcome outcome =
         new MigrationOutcome(ctx.plan.id(), draft.result(), draft.reason(), figures, draft.state());
     ctx.events.result(outcome);
@@ -389,22 +389,5 @@ final class MigrationRun {
           ctx.destination.close();
         });
     return outcome;
-  }
-
-  private MigrationFigures figures() {
-    MigrationInfo info = completedInfo;
-    long overheadUs = Math.max(0, (ctx.timeline.elapsedNs() - ctx.waits.waitedNs()) / 1_000);
-    Long cpuNs = ctx.waits.ownCpuNs();
-    return new MigrationFigures(
-        info == null ? null : info.downtimeMs(),
-        ctx.timeline.switchoverGapUs(),
-        ctx.timeline.deviceAbsenceUs(),
-        ctx.timeline.phaseDurationsUs(),
-        overheadUs,
-        cpuNs == null ? null : cpuNs / 1_000,
-        info == null ? null : info.totalTimeMs(),
-        info == null ? null : info.setupTimeMs(),
-        info == null || info.ram() == null ? null : info.ram().transferred(),
-        info == null || info.ram() == null ? null : info.ram().dirtySyncCount());
   }
 }
