@@ -40,6 +40,7 @@ public final class VfioDevices {
   private final VfioTimeouts timeouts;
   private final PrepareChecks checks;
   private final DeviceRestorer restorer;
+  private final VfioReadiness readiness;
   private final AtomicLong bindingChanges = new AtomicLong();
 
   public VfioDevices(
@@ -53,6 +54,7 @@ public final class VfioDevices {
     this.timeouts = timeouts;
     this.checks = new PrepareChecks(discovery, journal);
     this.restorer = new DeviceRestorer(sysfs, discovery, vfControl, timeouts);
+    this.readiness = new VfioReadiness(sysfs, discovery, groupProbe, timeouts);
   }
 
   /** The host's real kernel: sysfs under /, modprobe, rtnetlink and VFIO ioctls. */
@@ -141,7 +143,7 @@ public final class VfioDevices {
       } else {
         bind(address, device, steps, done);
       }
-      String node = awaitVfio(address, device.iommuGroup());
+      String node = readiness.awaitVfio(address, device.iommuGroup());
       if (request.changesVfSettings()) {
         step(address, Step.VF_CONFIGURED, steps);
         VfChange change = new VfChange(found.vfIndex().getAsInt(), request.mac(), request.vlan(), 0,
@@ -151,7 +153,7 @@ public final class VfioDevices {
       }
       Optional<GroupStatus> status = Optional.empty();
       if (device.iommuGroup().isPresent()) {
-        status = Optional.of(probe(device.iommuGroup().getAsInt()));
+        status = Optional.of(readiness.probe(device.iommuGroup().getAsInt()));
         done.add("group " + device.iommuGroup().getAsInt() + " VIABLE, VFIO API " + status.get().apiVersion() + ", type1 IOMMU");
       }
       journal.append(address, Kind.PREPARED, null, Map.of("boundByFerry", Boolean.toString(!alreadyOnVfio)));
@@ -328,51 +330,6 @@ public final class VfioDevices {
     // drivers_probe honours driver_override; new_id would grab every device with this id.
     sysfs.write("/sys/bus/pci/drivers_probe", address.toString());
     done.add("drivers_probe");
-  }
-
-  private String awaitVfio(PciAddress address, OptionalInt group) throws IOException {
-    String[] node = new String[1];
-    boolean bound = BoundedWait.until(() -> {
-      if (!discovery.driver(address).filter(VFIO_PCI::equals).isPresent()) {
-        return false;
-      }
-      node[0] = vfioNode(address, group).orElse(null);
-      return node[0] != null || group.isEmpty();
-    }, timeouts.bind(), timeouts.pollInterval());
-    if (!bound) {
-      throw new IOException("binding to vfio-pci did not complete within " + BoundedWait.describe(timeouts.bind())
-          + ": driver is " + discovery.driver(address).orElse("(none)")
-          + (group.isPresent() ? ", /dev/vfio/" + group.getAsInt() + (sysfs.exists("/dev/vfio/" + group.getAsInt()) ? " present" : " absent") : ""));
-    }
-    return node[0];
-  }
-
-  /** The group node, or the per-device cdev of kernels with vfio-dev. */
-  private Optional<String> vfioNode(PciAddress address, OptionalInt group) throws IOException {
-    if (group.isPresent() && sysfs.exists("/dev/vfio/" + group.getAsInt())) {
-      return Optional.of("/dev/vfio/" + group.getAsInt());
-    }
-    for (String cdev : sysfs.list(address.sysfsPath() + "/vfio-dev")) {
-      if (sysfs.exists("/dev/vfio/devices/" + cdev)) {
-        return Optional.of("/dev/vfio/devices/" + cdev);
-      }
-    }
-    return Optional.empty();
-  }
-
-  private GroupStatus probe(int group) throws IOException {
-    GroupStatus status = groupProbe.probe(group);
-    if (!status.viable()) {
-      throw new IOException("IOMMU group " + group + " is not VIABLE (VFIO_GROUP_GET_STATUS): a member is"
-          + " still on a host driver");
-    }
-    if (status.apiVersion() != 0) {
-      throw new IOException("VFIO API version " + status.apiVersion() + " (expected 0)");
-    }
-    if (!status.type1Supported()) {
-      throw new IOException("VFIO container lacks the type1 IOMMU (VFIO_CHECK_EXTENSION); is vfio_iommu_type1 loaded?");
-    }
-    return status;
   }
 
   // ---- undo ----
